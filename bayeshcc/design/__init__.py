@@ -1,0 +1,3 @@
+"""Trial simulator: designs, scenarios, vectorised simulation and operating characteristics."""
+
+__all__: list[str] = []
