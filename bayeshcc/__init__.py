@@ -1,0 +1,32 @@
+"""bayeshcc: Bayesian modelling of hepatocellular-carcinoma trial data.
+
+Fit piecewise-exponential survival models to patient-level data or published summaries, compare
+treatment arms through their posteriors, and simulate future randomized trials.
+"""
+
+from bayeshcc import data, datasets
+from bayeshcc.data import (
+    AETable,
+    BinaryData,
+    IntervalData,
+    OrdinalData,
+    SurvivalData,
+    SurvivalSummary,
+)
+from bayeshcc.errors import ConvergenceWarning, DataError, SpecError
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "AETable",
+    "BinaryData",
+    "ConvergenceWarning",
+    "DataError",
+    "IntervalData",
+    "OrdinalData",
+    "SpecError",
+    "SurvivalData",
+    "SurvivalSummary",
+    "data",
+    "datasets",
+]

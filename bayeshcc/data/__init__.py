@@ -1,0 +1,15 @@
+"""Validated data containers and conversions. Nothing here imports PyMC."""
+
+from bayeshcc.data.binary import AETable, BinaryData, OrdinalData
+from bayeshcc.data.intervals import IntervalData
+from bayeshcc.data.summaries import SurvivalSummary
+from bayeshcc.data.survival import SurvivalData
+
+__all__ = [
+    "AETable",
+    "BinaryData",
+    "IntervalData",
+    "OrdinalData",
+    "SurvivalData",
+    "SurvivalSummary",
+]

@@ -1,0 +1,285 @@
+"""Counts per arm: binary response (responders / n), ordinal response, adverse-event tables."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from bayeshcc.data._checks import require_columns, require_count_column
+from bayeshcc.errors import DataError, format_rows
+
+__all__ = ["AETable", "BinaryData", "OrdinalData"]
+
+
+def _arm_labels(df: pd.DataFrame, column: str, *, what: str) -> np.ndarray:
+    col = df[column]
+    if col.isna().any():
+        raise DataError(
+            f"{what}: column '{column}' has missing labels ({format_rows(df.index[col.isna()])})"
+        )
+    return col.astype(str).to_numpy(dtype=object)
+
+
+@dataclass(frozen=True, eq=False, repr=False)
+class BinaryData:
+    """Responders out of n per arm, optionally tagged with the response criterion.
+
+    Attributes
+    ----------
+    frame : pandas.DataFrame
+        Columns ``arm, responders, n``; one row per arm.
+    arms : tuple of str
+    criterion : str or None
+        E.g. ``"RECIST"`` or ``"mRECIST"``.
+    """
+
+    frame: pd.DataFrame
+    arms: tuple[str, ...]
+    criterion: str | None = None
+
+    @classmethod
+    def from_frame(
+        cls,
+        df: pd.DataFrame,
+        *,
+        arm: str = "arm",
+        responders: str = "responders",
+        n: str = "n",
+        criterion: str | None = None,
+    ) -> BinaryData:
+        """Validate one row per arm of responder counts.
+
+        Raises
+        ------
+        DataError
+            Missing columns, repeated arms, negative or non-integer counts, ``n == 0`` or
+            responders > n.
+
+        Examples
+        --------
+        >>> import pandas as pd, bayeshcc as bh
+        >>> df = pd.DataFrame({"arm": ["HAIC", "Sorafenib"], "responders": [18, 1], "n": [55, 59]})
+        >>> bh.BinaryData.from_frame(df, criterion="RECIST")
+        BinaryData(RECIST: HAIC 18/55, Sorafenib 1/59)
+        """
+        what = "BinaryData"
+        require_columns(df, [arm, responders, n], what=what)
+        arms = _arm_labels(df, arm, what=what)
+        dup = pd.Series(arms).duplicated().to_numpy()
+        if dup.any():
+            raise DataError(
+                f"{what}: column '{arm}' repeats arm(s) {sorted(set(arms[dup]))} "
+                f"({format_rows(df.index[dup])}); one row per arm"
+            )
+        y = require_count_column(df, responders, what=what)
+        m = require_count_column(df, n, what=what)
+        zero = m == 0
+        if zero.any():
+            raise DataError(f"{what}: column '{n}' must be > 0 ({format_rows(df.index[zero])})")
+        over = y > m
+        if over.any():
+            raise DataError(
+                f"{what}: responders exceed n in {format_rows(df.index[over])} "
+                f"({y[over].tolist()} > {m[over].tolist()})"
+            )
+        frame = pd.DataFrame({"arm": arms, "responders": y, "n": m})
+        return cls(frame=frame, arms=tuple(arms), criterion=criterion)
+
+    @property
+    def responders(self) -> dict[str, int]:
+        """Responders per arm."""
+        return dict(zip(self.frame["arm"], self.frame["responders"].astype(int), strict=True))
+
+    @property
+    def n(self) -> dict[str, int]:
+        """Patients per arm."""
+        return dict(zip(self.frame["arm"], self.frame["n"].astype(int), strict=True))
+
+    def __repr__(self) -> str:
+        crit = f"{self.criterion}: " if self.criterion else ""
+        parts = ", ".join(f"{r.arm} {r.responders}/{r.n}" for r in self.frame.itertuples())
+        return f"BinaryData({crit}{parts})"
+
+
+@dataclass(frozen=True, eq=False, repr=False)
+class OrdinalData:
+    """Counts of an ordered outcome per arm, e.g. best response CR/PR/SD/PD.
+
+    Attributes
+    ----------
+    frame : pandas.DataFrame
+        Columns ``arm, category, count``; every arm has every category (zeros included).
+    arms : tuple of str
+    categories : tuple of str
+        In order, best first.
+    criterion : str or None
+    """
+
+    frame: pd.DataFrame
+    arms: tuple[str, ...]
+    categories: tuple[str, ...]
+    criterion: str | None = None
+
+    @classmethod
+    def from_frame(
+        cls,
+        df: pd.DataFrame,
+        *,
+        arm: str = "arm",
+        category: str = "category",
+        count: str = "count",
+        categories: Sequence[str] = ("CR", "PR", "SD", "PD"),
+        criterion: str | None = None,
+    ) -> OrdinalData:
+        """Validate a long table of counts by arm and category.
+
+        Raises
+        ------
+        DataError
+            Missing columns, categories not in ``categories``, an arm missing a category or
+            listing one twice, negative or non-integer counts, an arm with no patients.
+        """
+        what = "OrdinalData"
+        require_columns(df, [arm, category, count], what=what)
+        arms = _arm_labels(df, arm, what=what)
+        cats = df[category].astype(str).to_numpy(dtype=object)
+        categories = tuple(str(c) for c in categories)
+        unknown = ~np.isin(cats, categories)
+        if unknown.any():
+            raise DataError(
+                f"{what}: column '{category}' has values {sorted(set(cats[unknown]))} not in "
+                f"categories={list(categories)} ({format_rows(df.index[unknown])})"
+            )
+        k = require_count_column(df, count, what=what)
+        frame = pd.DataFrame({"arm": arms, "category": cats, "count": k})
+        dup = frame.duplicated(["arm", "category"]).to_numpy()
+        if dup.any():
+            raise DataError(
+                f"{what}: arm/category pairs repeated in {format_rows(df.index[dup])}"
+            )
+        order = tuple(dict.fromkeys(arms))
+        for a in order:
+            have = set(frame.loc[frame["arm"] == a, "category"])
+            missing = [c for c in categories if c not in have]
+            if missing:
+                raise DataError(
+                    f"{what}: arm '{a}' has no row for categories {missing}; give zeros explicitly"
+                )
+            if frame.loc[frame["arm"] == a, "count"].sum() == 0:
+                raise DataError(f"{what}: arm '{a}' has no patients")
+        frame["category"] = pd.Categorical(frame["category"], categories=list(categories))
+        frame = frame.sort_values(["arm", "category"], key=lambda c: c.map(
+            {a: i for i, a in enumerate(order)}) if c.name == "arm" else c).reset_index(drop=True)
+        return cls(frame=frame, arms=order, categories=categories, criterion=criterion)
+
+    @property
+    def table(self) -> pd.DataFrame:
+        """Counts as an arm x category table."""
+        t = self.frame.pivot(index="arm", columns="category", values="count")
+        return t.loc[list(self.arms), list(self.categories)]
+
+    def to_binary(self, responders: Sequence[str] = ("CR", "PR")) -> BinaryData:
+        """Collapse to responders / n, e.g. objective response = CR + PR."""
+        responders = [str(r) for r in responders]
+        unknown = [r for r in responders if r not in self.categories]
+        if unknown:
+            raise DataError(
+                f"OrdinalData.to_binary: responders {unknown} are not categories "
+                f"{list(self.categories)}"
+            )
+        t = self.table
+        df = pd.DataFrame(
+            {
+                "arm": list(self.arms),
+                "responders": t[responders].sum(axis=1).to_numpy(),
+                "n": t.sum(axis=1).to_numpy(),
+            }
+        )
+        return BinaryData.from_frame(df, criterion=self.criterion)
+
+    def __repr__(self) -> str:
+        crit = f"{self.criterion}: " if self.criterion else ""
+        return f"OrdinalData({crit}\n{self.table.to_string()})"
+
+
+@dataclass(frozen=True, eq=False, repr=False)
+class AETable:
+    """Adverse-event counts by body system, event, arm and grade band.
+
+    Attributes
+    ----------
+    frame : pandas.DataFrame
+        Columns ``system, event, arm, grade, count, n`` (``n`` is the arm's number of patients).
+    arms : tuple of str
+    """
+
+    frame: pd.DataFrame
+    arms: tuple[str, ...]
+
+    @classmethod
+    def from_frame(
+        cls,
+        df: pd.DataFrame,
+        *,
+        system: str = "system",
+        event: str = "event",
+        arm: str = "arm",
+        grade: str = "grade",
+        count: str = "count",
+        n: str = "n",
+    ) -> AETable:
+        """Validate a long adverse-event table.
+
+        Raises
+        ------
+        DataError
+            Missing columns or labels, negative or non-integer counts, count > n, an arm whose
+            ``n`` differs between rows, repeated system/event/arm/grade rows.
+        """
+        what = "AETable"
+        require_columns(df, [system, event, arm, grade, count, n], what=what)
+        arms = _arm_labels(df, arm, what=what)
+        for col in (system, event, grade):
+            _arm_labels(df, col, what=what)
+        k = require_count_column(df, count, what=what)
+        m = require_count_column(df, n, what=what)
+        over = k > m
+        if over.any():
+            raise DataError(
+                f"{what}: count exceeds n in {format_rows(df.index[over])}; an event cannot "
+                "affect more patients than the arm has"
+            )
+        frame = pd.DataFrame(
+            {
+                "system": df[system].astype(str).to_numpy(),
+                "event": df[event].astype(str).to_numpy(),
+                "arm": arms,
+                "grade": df[grade].astype(str).to_numpy(),
+                "count": k,
+                "n": m,
+            }
+        )
+        per_arm = frame.groupby("arm")["n"].nunique()
+        if (per_arm > 1).any():
+            bad = per_arm.index[per_arm > 1].tolist()
+            raise DataError(f"{what}: arm(s) {bad} have different n in different rows")
+        dup = frame.duplicated(["system", "event", "arm", "grade"]).to_numpy()
+        if dup.any():
+            raise DataError(
+                f"{what}: system/event/arm/grade repeated in {format_rows(df.index[dup])}"
+            )
+        return cls(frame=frame, arms=tuple(dict.fromkeys(arms)))
+
+    @property
+    def n(self) -> dict[str, int]:
+        """Patients per arm."""
+        g = self.frame.groupby("arm")["n"].first()
+        return {a: int(g[a]) for a in self.arms}
+
+    def __repr__(self) -> str:
+        ev = self.frame[["system", "event"]].drop_duplicates()
+        arms = ", ".join(f"{a} n={m}" for a, m in self.n.items())
+        return f"AETable({len(ev)} events in {ev['system'].nunique()} systems; {arms})"

@@ -1,0 +1,272 @@
+"""Patient-level survival data (time, event, arm, covariates) and its split at cutpoints."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from bayeshcc.data._checks import (
+    as_cutpoints,
+    require_columns,
+    require_finite_nonnegative,
+)
+from bayeshcc.errors import DataError, format_rows
+
+__all__ = ["SurvivalData", "check_arms"]
+
+SINGLE_ARM = "all"
+
+
+def check_arms(arms: Sequence[str], wanted: Sequence[str], *, field: str = "arm") -> None:
+    """Raise DataError if a name in ``wanted`` is not one of ``arms``."""
+    unknown = [a for a in wanted if a not in arms]
+    if unknown:
+        raise DataError(f"{field}: unknown arm(s) {unknown}; the data have arms {list(arms)}")
+
+
+@dataclass(frozen=True, eq=False, repr=False)
+class SurvivalData:
+    """Validated individual patient data: follow-up time, event indicator, arm, covariates.
+
+    Build it with :meth:`from_frame`; the instance holds its own clean copy of the data, so the
+    caller's DataFrame is never mutated or aliased.
+
+    Attributes
+    ----------
+    frame : pandas.DataFrame
+        Columns ``time`` (float, >= 0), ``event`` (bool), ``arm`` (str) and one column per covariate.
+    arms : tuple of str
+        Arm names in order of first appearance (or as given by ``arms=``).
+    covariates : tuple of str
+    time_unit : str
+    """
+
+    frame: pd.DataFrame
+    arms: tuple[str, ...]
+    covariates: tuple[str, ...]
+    time_unit: str = "months"
+
+    @classmethod
+    def from_frame(
+        cls,
+        df: pd.DataFrame,
+        *,
+        time: str,
+        event: str,
+        arm: str | None = None,
+        covariates: Sequence[str] = (),
+        arms: Sequence[str] | None = None,
+        time_unit: str = "months",
+    ) -> SurvivalData:
+        """Validate a patient-level frame and keep a clean copy.
+
+        Parameters
+        ----------
+        df : pandas.DataFrame
+            One row per patient.
+        time, event : str
+            Column names of follow-up time (>= 0, finite) and event indicator (0/1 or bool).
+        arm : str, optional
+            Column with the treatment arm. Without it every patient is in one arm named ``"all"``.
+        covariates : sequence of str
+            Numeric covariate columns to keep (no missing values).
+        arms : sequence of str, optional
+            Arm order. Every arm must have patients and every patient's arm must be listed.
+        time_unit : str
+            Unit of ``time`` (default months).
+
+        Raises
+        ------
+        DataError
+            Missing columns; NaN, infinite or negative times; event values other than
+            0/1/True/False; missing arms; an arm with no patients; non-numeric or missing covariates.
+
+        Examples
+        --------
+        >>> import pandas as pd, bayeshcc as bh
+        >>> df = pd.DataFrame({"t": [3.0, 5.5, 8.1], "d": [1, 0, 1], "trt": ["A", "B", "A"]})
+        >>> bh.SurvivalData.from_frame(df, time="t", event="d", arm="trt").n_by_arm
+        {'A': 2, 'B': 1}
+        """
+        what = "SurvivalData"
+        covariates = tuple(covariates)
+        cols = [time, event, *([arm] if arm is not None else []), *covariates]
+        require_columns(df, cols, what=what)
+        if len(df) == 0:
+            raise DataError(f"{what}: the frame has no rows")
+        t = require_finite_nonnegative(df, time, what=what)
+        ev = _event_column(df, event, what=what)
+        if arm is None:
+            arm_values = np.full(len(df), SINGLE_ARM, dtype=object)
+        else:
+            col = df[arm]
+            missing = col.isna().to_numpy()
+            if missing.any():
+                raise DataError(
+                    f"{what}: column '{arm}' has missing arm labels "
+                    f"({format_rows(df.index[missing])}); every patient needs an arm"
+                )
+            arm_values = col.astype(str).to_numpy(dtype=object)
+        present = list(dict.fromkeys(arm_values))
+        if arms is None:
+            order = tuple(present)
+        else:
+            order = tuple(str(a) for a in arms)
+            stray = [a for a in present if a not in order]
+            if stray:
+                rows = df.index[np.isin(arm_values, stray)]
+                raise DataError(
+                    f"{what}: column '{arm}' has arm(s) {stray} not in arms={list(order)} "
+                    f"({format_rows(rows)})"
+                )
+            empty = [a for a in order if a not in present]
+            if empty:
+                raise DataError(f"{what}: arm(s) {empty} have no patients; every arm needs patients")
+        out = pd.DataFrame(
+            {"time": t, "event": ev, "arm": pd.Categorical(arm_values, categories=list(order))}
+        )
+        for c in covariates:
+            out[c] = require_finite_nonnegative_or_any(df, c, what=what)
+        out.index = pd.RangeIndex(len(out))
+        return cls(frame=out, arms=order, covariates=covariates, time_unit=time_unit)
+
+    # -- views ------------------------------------------------------------------------------
+    @property
+    def n_by_arm(self) -> dict[str, int]:
+        """Number of patients per arm."""
+        counts = self.frame["arm"].value_counts(sort=False)
+        return {a: int(counts[a]) for a in self.arms}
+
+    @property
+    def events_by_arm(self) -> dict[str, int]:
+        """Number of events per arm."""
+        s = self.frame.groupby("arm", observed=False)["event"].sum()
+        return {a: int(s[a]) for a in self.arms}
+
+    @property
+    def horizon(self) -> dict[str, float]:
+        """Largest follow-up time per arm: beyond it the data say nothing."""
+        s = self.frame.groupby("arm", observed=False)["time"].max()
+        return {a: float(s[a]) for a in self.arms}
+
+    def require_arms(self, n: int = 2) -> None:
+        """Raise DataError unless the data have at least ``n`` arms."""
+        if len(self.arms) < n:
+            raise DataError(
+                f"SurvivalData: {n} arms are needed here but the data have {len(self.arms)} "
+                f"({list(self.arms)}); pass arm= to from_frame"
+            )
+
+    def split(self, cutpoints: Sequence[float]) -> pd.DataFrame:
+        """Split each patient's follow-up at ``cutpoints`` (episode / counting-process form).
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per patient and interval entered: ``patient``, ``arm``, ``interval`` (index),
+            ``start``, ``end``, ``exposure`` (time at risk in the interval) and ``event`` (1 if
+            the patient's event falls in it). Exposure and events sum to the patients' totals.
+
+        Notes
+        -----
+        This is the Poisson representation of the piecewise-exponential model (Holford 1980;
+        Laird and Olivier 1981): the likelihood of the IPD equals that of independent Poisson
+        counts ``event ~ Poisson(hazard[interval] * exposure)`` up to a constant.
+        """
+        c = as_cutpoints(cutpoints)
+        t = self.frame["time"].to_numpy()
+        k = np.searchsorted(c, t, side="right") - 1  # interval holding each time
+        # a time exactly at a cutpoint > 0 ends in the previous interval (left-open convention)
+        at_cut = (k > 0) & np.isin(t, c)
+        k = np.where(at_cut, k - 1, k)
+        k = np.maximum(k, 0)
+        reps = k + 1
+        patient = np.repeat(np.arange(len(t)), reps)
+        interval = np.concatenate([np.arange(r) for r in reps]) if len(t) else np.array([], int)
+        start = c[interval]
+        upper = np.append(c[1:], np.inf)[interval]
+        end = np.minimum(upper, t[patient])
+        last = interval == k[patient]
+        out = pd.DataFrame(
+            {
+                "patient": patient,
+                "arm": self.frame["arm"].to_numpy()[patient],
+                "interval": interval,
+                "start": start,
+                "end": end,
+                "exposure": end - start,
+                "event": (last & self.frame["event"].to_numpy()[patient]).astype(np.int64),
+            }
+        )
+        for cov in self.covariates:
+            out[cov] = self.frame[cov].to_numpy()[patient]
+        return out
+
+    def exposure_table(self, cutpoints: Sequence[float]) -> tuple[np.ndarray, np.ndarray]:
+        """Events and exposure summed by arm and interval, each of shape ``(arm, interval)``."""
+        c = as_cutpoints(cutpoints)
+        s = self.split(c)
+        arm_idx = pd.Categorical(s["arm"], categories=list(self.arms)).codes
+        shape = (len(self.arms), len(c))
+        events = np.zeros(shape)
+        exposure = np.zeros(shape)
+        np.add.at(events, (arm_idx, s["interval"].to_numpy()), s["event"].to_numpy())
+        np.add.at(exposure, (arm_idx, s["interval"].to_numpy()), s["exposure"].to_numpy())
+        return events, exposure
+
+    def __repr__(self) -> str:
+        parts = ", ".join(
+            f"{a}: n={n}, events={self.events_by_arm[a]}" for a, n in self.n_by_arm.items()
+        )
+        cov = f"; covariates {list(self.covariates)}" if self.covariates else ""
+        return f"SurvivalData({parts}; time in {self.time_unit}{cov})"
+
+
+def _event_column(df: pd.DataFrame, column: str, *, what: str) -> np.ndarray:
+    col = df[column]
+    values = col.to_numpy(dtype=object)
+    ok = np.array(
+        [
+            isinstance(v, bool | np.bool_)
+            or (_is_real(v) and float(v) in (0.0, 1.0))
+            for v in values
+        ],
+        dtype=bool,
+    )
+    if not ok.all():
+        bad = df.index[~ok]
+        examples = sorted({repr(v) for v in values[~ok]})[:5]
+        raise DataError(
+            f"{what}: column '{column}' must be 0/1 or True/False; found {', '.join(examples)} "
+            f"in {format_rows(bad)}"
+        )
+    return np.array([bool(v) for v in values], dtype=bool)
+
+
+def _is_real(v: object) -> bool:
+    return isinstance(v, int | float | np.integer | np.floating) and not (
+        isinstance(v, float | np.floating) and np.isnan(v)
+    )
+
+
+def require_finite_nonnegative_or_any(df: pd.DataFrame, column: str, *, what: str) -> np.ndarray:
+    """Covariates: numeric (bool allowed) and finite; negative values are fine."""
+    col = df[column]
+    if col.dtype == bool:
+        return col.to_numpy(dtype=float)
+    if not pd.api.types.is_numeric_dtype(col):
+        raise DataError(
+            f"{what}: covariate '{column}' must be numeric (dtype {col.dtype}); encode categories "
+            "as 0/1 indicator columns first"
+        )
+    x = col.to_numpy(dtype=float)
+    bad = ~np.isfinite(x)
+    if bad.any():
+        raise DataError(
+            f"{what}: covariate '{column}' has {bad.sum()} missing or infinite value(s) "
+            f"({format_rows(df.index[bad])}); complete-case data are needed"
+        )
+    return x
