@@ -30,3 +30,27 @@ __all__ = [
     "data",
     "datasets",
 ]
+
+from bayeshcc.compare import Comparison  # noqa: E402
+from bayeshcc.diagnostics import Diagnostics  # noqa: E402
+from bayeshcc.fit import SurvivalFit  # noqa: E402
+from bayeshcc.models import (  # noqa: E402
+    Gamma,
+    HalfNormal,
+    LogNormal,
+    Normal,
+    PiecewiseExponential,
+    Prior,
+)
+
+__all__ += [
+    "Comparison",
+    "Diagnostics",
+    "Gamma",
+    "HalfNormal",
+    "LogNormal",
+    "Normal",
+    "PiecewiseExponential",
+    "Prior",
+    "SurvivalFit",
+]

@@ -1,0 +1,95 @@
+"""The Study container: one published study's endpoints, tables, published figures and provenance."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from bayeshcc.data import AETable, BinaryData, IntervalData, SurvivalSummary
+
+__all__ = ["PUBLISHED_COLUMNS", "Study"]
+
+PUBLISHED_COLUMNS = (
+    "endpoint", "quantity", "arm_or_contrast", "time", "estimate", "lower", "upper",
+    "p_value", "p_value_text", "unit", "model", "source", "note",
+)
+
+
+@dataclass(frozen=True, eq=False, repr=False)
+class Study:
+    """A published study as bundled data: endpoints in bayeshcc containers plus the paper's figures.
+
+    Attributes
+    ----------
+    name, title, citation : str
+    arms : tuple of str
+        The compared groups.
+    n : mapping of arm -> int
+        Patients per arm.
+    n_patients : int
+        Patients in the study (may exceed ``sum(n)`` when the comparison is of a subgroup).
+    os : IntervalData or SurvivalSummary or None
+        Overall survival: exact interval counts where the paper allows them, else its summary.
+    pfs, spp : SurvivalSummary or None
+        Progression-free survival; survival post-progression.
+    response : dict of str -> BinaryData
+        Objective response (CR + PR) keyed by criterion, e.g. ``"RECIST"``, ``"mRECIST"``.
+    response_table : pandas.DataFrame
+        Best response counts, long: ``criterion, arm, category, count``.
+    adverse_events : AETable or None
+    baseline : dict of str -> pandas.DataFrame
+        Baseline (and similar descriptive) tables keyed by table name.
+    published : pandas.DataFrame
+        The paper's own figures for comparison, columns ``endpoint, quantity, arm_or_contrast,
+        time, estimate, lower, upper, p_value, p_value_text, unit, model, source, note``.
+    notes : str
+    provenance : pandas.DataFrame
+        Registry rows for the study's files: ``file, description, source, notes, columns``.
+    """
+
+    name: str
+    title: str
+    citation: str
+    arms: tuple[str, ...]
+    n: Mapping[str, int]
+    n_patients: int
+    os: IntervalData | SurvivalSummary | None
+    pfs: SurvivalSummary | None
+    spp: SurvivalSummary | None
+    response: dict[str, BinaryData]
+    response_table: pd.DataFrame
+    adverse_events: AETable | None
+    baseline: dict[str, pd.DataFrame]
+    published: pd.DataFrame
+    notes: str = ""
+    provenance: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+    @property
+    def endpoints(self) -> tuple[str, ...]:
+        """Names of the endpoints this study provides."""
+        out = [k.upper() for k in ("os", "pfs", "spp") if getattr(self, k) is not None]
+        out += [f"response ({c})" for c in self.response]
+        if self.adverse_events is not None:
+            out.append("adverse events")
+        return tuple(out)
+
+    def __repr__(self) -> str:
+        arms = ", ".join(f"{a} (n={self.n[a]})" for a in self.arms)
+        lines = [
+            f"Study {self.name!r}: {self.title}",
+            f"  patients: {self.n_patients}; arms: {arms}",
+        ]
+        for key in ("os", "pfs", "spp"):
+            value = getattr(self, key)
+            if value is not None:
+                lines.append(f"  {key}: {value!r}")
+        for crit, b in self.response.items():
+            lines.append(f"  response[{crit!r}]: {b!r}")
+        if self.adverse_events is not None:
+            lines.append(f"  adverse_events: {self.adverse_events!r}")
+        lines.append(f"  baseline: {', '.join(self.baseline)}")
+        lines.append(f"  published: {len(self.published)} figures; provenance: "
+                     f"{len(self.provenance)} files")
+        return "\n".join(lines)

@@ -1,0 +1,63 @@
+"""Piecewise-constant hazards: cumulative hazard, survival, median and RMST, vectorised.
+
+Pure numpy. Hazards are arrays whose last axis is the interval ``[c_k, c_{k+1})`` with the last
+interval open. Used by the fitted models (on posterior draws) and by the trial simulator.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["cumulative_hazard", "median_survival", "overlap", "rmst", "survival"]
+
+
+def overlap(cutpoints: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> np.ndarray:
+    """Length of ``[lower, upper)`` falling in each interval; shape ``(*lower.shape, K)``."""
+    c = np.asarray(cutpoints, dtype=float)
+    right = np.append(c[1:], np.inf)
+    lo = np.asarray(lower, dtype=float)[..., None]
+    hi = np.asarray(upper, dtype=float)[..., None]
+    return np.clip(np.minimum(hi, right) - np.maximum(lo, c), 0.0, None)
+
+
+def cumulative_hazard(hazard: np.ndarray, cutpoints: np.ndarray, times: np.ndarray) -> np.ndarray:
+    """H(t) for each time: shape ``(*hazard.shape[:-1], len(times))``."""
+    w = overlap(cutpoints, np.zeros_like(np.asarray(times, float)), times)  # (T, K)
+    return np.einsum("...k,tk->...t", hazard, w)
+
+
+def survival(hazard: np.ndarray, cutpoints: np.ndarray, times: np.ndarray) -> np.ndarray:
+    """S(t) = exp(-H(t)) for each time."""
+    return np.exp(-cumulative_hazard(hazard, cutpoints, times))
+
+
+def median_survival(hazard: np.ndarray, cutpoints: np.ndarray) -> np.ndarray:
+    """Time at which S(t) = 1/2, solving the piecewise-linear H(t) = ln 2 exactly.
+
+    Returns ``inf`` where the hazards never accumulate ln 2 (zero hazard in the last interval).
+    """
+    c = np.asarray(cutpoints, dtype=float)
+    lam = np.asarray(hazard, dtype=float)
+    widths = np.diff(c)
+    h_at = np.concatenate(
+        [np.zeros(lam.shape[:-1] + (1,)), np.cumsum(lam[..., :-1] * widths, axis=-1)], axis=-1
+    )
+    target = np.log(2.0)
+    # interval k holds the median if H(c_k) <= ln2 < H(c_{k+1}); the last interval is open
+    k = np.sum(h_at <= target, axis=-1) - 1
+    h_k = np.take_along_axis(h_at, k[..., None], axis=-1)[..., 0]
+    lam_k = np.take_along_axis(lam, k[..., None], axis=-1)[..., 0]
+    with np.errstate(divide="ignore"):
+        return np.where(lam_k > 0, c[k] + (target - h_k) / lam_k, np.inf)
+
+
+def rmst(hazard: np.ndarray, cutpoints: np.ndarray, tau: float) -> np.ndarray:
+    """Restricted mean survival time, the integral of S(t) from 0 to ``tau``, in closed form."""
+    c = np.asarray(cutpoints, dtype=float)
+    lam = np.asarray(hazard, dtype=float)
+    length = overlap(c, np.array(0.0), np.array(float(tau)))  # (K,)
+    h_start = cumulative_hazard(lam, c, np.minimum(c, tau))  # H at each interval start
+    x = lam * length
+    with np.errstate(invalid="ignore", divide="ignore"):
+        g = np.where(x > 1e-10, -np.expm1(-x) / np.where(x > 0, x, 1.0), 1.0 - x / 2)
+    return np.sum(np.exp(-h_start) * length * g, axis=-1)
