@@ -14,7 +14,7 @@ from bayeshcc import piecewise
 from bayeshcc.data.survival import check_arms
 from bayeshcc.errors import DataError, SpecError
 
-__all__ = ["Comparison", "compare_survival", "survival_draws"]
+__all__ = ["Comparison", "compare_survival", "survival_bands", "survival_draws"]
 
 _DIRECTIONS = ("<", ">")
 
@@ -26,6 +26,45 @@ def survival_draws(hazard: xr.DataArray, cutpoints: np.ndarray, times: Sequence[
     dims = [d for d in hazard.dims if d != "interval"] + ["time"]
     coords = {d: hazard.coords[d] for d in dims if d in hazard.coords and d != "time"}
     return xr.DataArray(s, dims=dims, coords={**coords, "time": t})
+
+
+def survival_bands(fit, times: Sequence[float] | None = None, *, prob: float = 0.95) -> pd.DataFrame:
+    """Posterior median and equal-tailed band of S(t) per arm, for plotting.
+
+    Parameters
+    ----------
+    fit : SurvivalFit
+    times : sequence of float, optional
+        Default: 200 points from 0 to the shortest arm horizon.
+    prob : float
+        Band mass.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``arm, time, median, lower, upper, prob``.
+    """
+    _check_prob(prob)
+    if times is None:
+        times = np.linspace(0.0, min(fit.data.horizon.values()), 200)
+    s = fit.survival(times).stack(sample=("chain", "draw"))
+    q = s.quantile([(1 - prob) / 2, 0.5, (1 + prob) / 2], dim="sample")
+    out = []
+    for arm in s.coords["arm"].values:
+        qa = q.sel(arm=arm)
+        out.append(
+            pd.DataFrame(
+                {
+                    "arm": arm,
+                    "time": s.coords["time"].values,
+                    "median": qa.isel(quantile=1).values,
+                    "lower": qa.isel(quantile=0).values,
+                    "upper": qa.isel(quantile=2).values,
+                    "prob": prob,
+                }
+            )
+        )
+    return pd.concat(out, ignore_index=True)
 
 
 @dataclass(frozen=True, eq=False)

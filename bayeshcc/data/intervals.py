@@ -297,6 +297,22 @@ class IntervalData:
             out[a] = float(max(cand)) if cand else float(sub["start"].max())
         return {a: out[a] for a in self.arms}
 
+    def life_table(self) -> pd.DataFrame:
+        """Actuarial survival estimate at each finite row end: columns ``arm, time, survival``.
+
+        For closed rows (no censoring) this is exact: alive / n at the row end, which for
+        :meth:`from_landmarks` data reproduces the published landmark proportions.
+        """
+        rows = []
+        for a, sub in self.frame.groupby("arm", sort=False):
+            s = 1.0
+            for r in sub.itertuples():
+                if not np.isfinite(r.end):
+                    break
+                s *= 1.0 - r.events / (r.at_risk - r.censored / 2) if r.at_risk else 1.0
+                rows.append((a, float(r.end), s))
+        return pd.DataFrame(rows, columns=["arm", "time", "survival"])
+
     def require_arms(self, n: int = 2) -> None:
         """Raise DataError unless the data have at least ``n`` arms."""
         if len(self.arms) < n:

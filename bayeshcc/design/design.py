@@ -311,8 +311,8 @@ class Analysis:
 
     def __str__(self) -> str:
         fu = f" + {self.min_follow_up:g} months follow-up" if self.min_follow_up else ""
-        return {"events": f"{self.events} events", "months": f"month {self.months:g}",
-                "patients": f"{self.patients} patients"}[self.trigger] + fu
+        what = {"events": "{:g} events", "months": "month {:g}", "patients": "{:g} patients"}
+        return what[self.trigger].format(self.target) + fu
 
 
 @dataclass(frozen=True)

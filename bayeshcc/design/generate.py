@@ -197,12 +197,13 @@ def look_data(
 ) -> LookData:
     """Events and exposure by arm and analysis interval at calendar time ``cut`` (one per trial)."""
     follow = cut[..., None] - batch.entry
-    enrolled = follow > 0
+    enrolled = batch.entry <= cut[..., None]
     n_enrolled = enrolled.sum(axis=-1)
     tr = batch.treated
     if design.endpoint == "response":
         delay = analysis.min_follow_up if analysis is not None else 0.0
-        ev = follow >= delay if delay else enrolled
+        # Same expression as the patients-triggered cut (entry + delay), so no rounding loss.
+        ev = batch.entry + delay <= cut[..., None]
         ev_t, ev_all = (ev & tr).sum(-1), ev.sum(-1)
         r = ev & batch.response
         r_t, r_all = (r & tr).sum(-1), r.sum(-1)
@@ -210,7 +211,9 @@ def look_data(
                         responders=np.stack([r_all - r_t, r_t], -1))
     t, d = batch.event_time, batch.dropout_time
     obs = np.clip(np.minimum(np.minimum(t, d), follow), 0.0, None)
-    event = (t <= d) & (t <= follow) & enrolled
+    # Compare calendar times exactly as the event-driven cut was computed (entry + t), so the
+    # event that triggers a look is counted in it despite floating-point rounding.
+    event = (t <= d) & (batch.entry + t <= cut[..., None]) & enrolled
     cuts = np.asarray(design.cutpoints)
     if len(cuts) == 1:
         ev_t, ev_all = (event & tr).sum(-1), event.sum(-1)

@@ -68,21 +68,21 @@ def _predict(design, engine, batch, cut, look, posterior, rule, draws, rng) -> n
     m, n = batch.entry.shape
     params = posterior.sample(rng, draws)
     follow = cut[:, None] - batch.entry
-    enrolled = follow > 0
+    enrolled = batch.entry <= cut[:, None]
     tr = batch.treated[:, None, :]
     rep = (m * draws, n)
     entry = np.broadcast_to(batch.entry[:, None, :], (m, draws, n)).reshape(rep)
     treated = np.broadcast_to(tr, (m, draws, n)).reshape(rep)
     if design.endpoint == "response":
         delay = design.analyses[look].min_follow_up
-        known = (follow >= delay) & enrolled if delay else enrolled
+        known = batch.entry + delay <= cut[:, None]
         p = np.where(tr, params[:, :, None, 1], params[:, :, None, 0])
         new = rng.random((m, draws, n)) < p
         response = np.where(known[:, None, :], batch.response[:, None, :], new).reshape(rep)
         future = TrialBatch(entry, treated, response=response)
     else:
         t, d = batch.event_time, batch.dropout_time
-        event_seen = enrolled & (t <= d) & (t <= follow)
+        event_seen = enrolled & (t <= d) & (batch.entry + t <= cut[:, None])
         dropped = enrolled & (d < t) & (d <= follow)
         open_ = ~(event_seen | dropped)
         start = np.where(enrolled & open_, follow, 0.0)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Sequence
 from typing import Literal
 
@@ -11,7 +12,7 @@ import numpy as np
 from bayeshcc.data import IntervalData, SurvivalData
 from bayeshcc.data._checks import as_cutpoints
 from bayeshcc.data.survival import check_arms
-from bayeshcc.errors import DataError, SpecError
+from bayeshcc.errors import ConvergenceWarning, DataError, SpecError
 from bayeshcc.models.priors import LogNormal, Normal, Prior
 from bayeshcc.piecewise import overlap
 
@@ -317,7 +318,9 @@ class PiecewiseExponential:
         if check_convergence:
             from bayeshcc.diagnostics import diagnose
 
-            diagnose(fit.idata, warn=True)
+            diag = diagnose(fit.idata)
+            if not diag.ok:
+                warnings.warn(diag.verdict(), ConvergenceWarning, stacklevel=2)
         return fit
 
 

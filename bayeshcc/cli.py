@@ -1,0 +1,102 @@
+"""The ``bayeshcc`` command: fit, simulate, datasets.
+
+Bad specs and bad data print one line ``error: ...`` and exit with status 2; a fit whose
+diagnostics fail prints what failed and exits with status 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from bayeshcc.errors import DataError, SpecError
+
+__all__ = ["main"]
+
+
+def _positive_int(text: str) -> int:
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if v < 1:
+        raise argparse.ArgumentTypeError(f"expected a number >= 1, got {v}")
+    return v
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="bayeshcc", description="Bayesian modelling of HCC trial data")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    f = sub.add_parser("fit", help="fit the model a spec describes and compare arms")
+    f.add_argument("spec", type=Path, help="model spec (TOML), e.g. models/huang2022_os.toml")
+    f.add_argument("--out", type=Path, default=None, help="directory for idata.nc, summary.csv, diagnostics.csv, survival.png")
+    f.add_argument("--draws", type=_positive_int, default=None, help="override fit.draws")
+    f.add_argument("--tune", type=_positive_int, default=None, help="override fit.tune")
+    f.add_argument("--chains", type=_positive_int, default=None, help="override fit.chains")
+    f.add_argument("--seed", type=int, default=None, help="override fit.seed")
+
+    s = sub.add_parser("simulate", help="simulate a trial design spec")
+    s.add_argument("spec", type=Path, help="design spec (TOML), e.g. models/design_haic_vs_sorafenib_fixed.toml")
+    s.add_argument("--out", type=Path, default=None, help="directory for operating_characteristics.csv, trials.nc, stopping.png")
+    s.add_argument("--n-trials", type=_positive_int, default=None, help="override the number of simulated trials")
+    s.add_argument("--seed", type=int, default=None, help="override the seed")
+    s.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+
+    sub.add_parser("datasets", help="list the bundled datasets")
+    return p
+
+
+def _fit(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from bayeshcc.jobs import run_fit_spec
+
+    job = run_fit_spec(args.spec, out=args.out, draws=args.draws, tune=args.tune, chains=args.chains, seed=args.seed)
+    fit = job.fit
+    print(f"{fit.model!r}")
+    print(f"{fit.data!r}")
+    print(f"sampler={fit.sampler} seed={fit.seed} compile {fit.timings['compile']:.1f} s, sampling {fit.timings['sample']:.2f} s")
+    print()
+    with pd.option_context("display.width", 160, "display.max_columns", 20):
+        print(job.comparison)
+    print()
+    print(job.diagnostics)
+    for name, path in job.files.items():
+        print(f"wrote {name}: {path}")
+    return 0 if job.diagnostics.ok else 1
+
+
+def _simulate(args: argparse.Namespace) -> int:
+    from bayeshcc.design.cli import run_simulate_spec
+
+    run_simulate_spec(args.spec, out=args.out, n_trials=args.n_trials, seed=args.seed, progress=not args.no_progress)
+    return 0
+
+
+def _datasets(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from bayeshcc.datasets import list_datasets
+
+    with pd.option_context("display.width", 200, "display.max_colwidth", 80):
+        table = list_datasets()[["name", "n_patients", "endpoints", "title"]]
+        print(table.to_string(index=False))
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``bayeshcc`` console script; returns the exit status."""
+    args = _parser().parse_args(argv)
+    handlers = {"fit": _fit, "simulate": _simulate, "datasets": _datasets}
+    try:
+        return handlers[args.command](args)
+    except (SpecError, DataError) as e:
+        print(f"error: {type(e).__name__}: {e}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

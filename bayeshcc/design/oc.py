@@ -1,0 +1,123 @@
+"""Simulation results and their operating characteristics."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+if TYPE_CHECKING:
+    from bayeshcc.design.design import Scenario, TrialDesign
+
+__all__ = ["OC_COLUMNS", "SimulationResult", "operating_characteristics"]
+
+OC_COLUMNS = ("p_success", "p_futility", "expected_patients", "expected_events", "expected_duration_months")
+
+
+def _proportion(x: np.ndarray) -> tuple[float, float]:
+    n = x.size
+    p = float(x.mean()) if n else np.nan
+    return p, float(np.sqrt(p * (1 - p) / n)) if n else np.nan
+
+
+def _mean(x: np.ndarray) -> tuple[float, float]:
+    x = x[np.isfinite(x)]
+    if x.size == 0:
+        return np.nan, np.nan
+    se = float(x.std(ddof=1) / np.sqrt(x.size)) if x.size > 1 else np.nan
+    return float(x.mean()), se
+
+
+def operating_characteristics(trials: xr.Dataset) -> pd.DataFrame:
+    """Operating characteristics from per-trial outcomes.
+
+    Parameters
+    ----------
+    trials : xarray.Dataset
+        ``SimulationResult.trials``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by analysis number and ``"overall"``. Per analysis: probability of stopping there
+        for success / futility, and the mean patients, events and calendar time (months) at that
+        look among trials that reached it. Overall: probability of success / futility at any look
+        and the means at the stopping look. Each column has a ``_mcse`` companion (Monte Carlo
+        standard error).
+
+    Notes
+    -----
+    For a proportion :math:`\\hat p` over :math:`N` trials the MCSE is
+    :math:`\\sqrt{\\hat p(1 - \\hat p)/N}`; for a mean it is the sample sd over :math:`\\sqrt{N}`.
+    """
+    decision = trials["decision"].values
+    stop = trials["stop_analysis"].values
+    rows, index = [], []
+    for k in trials["analysis"].values:
+        reached = trials["look_time"].sel(analysis=k).values
+        ok = np.isfinite(reached)
+        rows.append([*_proportion((decision == 1) & (stop == k)),
+                     *_proportion((decision == -1) & (stop == k)),
+                     *_mean(trials["look_patients"].sel(analysis=k).values[ok]),
+                     *_mean(trials["look_events"].sel(analysis=k).values[ok]),
+                     *_mean(reached[ok])])
+        index.append(int(k))
+    rows.append([*_proportion(decision == 1), *_proportion(decision == -1),
+                 *_mean(trials["patients"].values), *_mean(trials["events"].values),
+                 *_mean(trials["duration"].values)])
+    index.append("overall")
+    columns = [c for name in OC_COLUMNS for c in (name, f"{name}_mcse")]
+    table = pd.DataFrame(rows, index=pd.Index(index, name="analysis", dtype=object), columns=columns)
+    table.attrs.update(n_trials=int(decision.size), unit="months")
+    return table
+
+
+class SimulationResult:
+    """Outcome of :func:`~bayeshcc.design.simulate`.
+
+    Attributes
+    ----------
+    trials : xarray.Dataset
+        Per-trial outcomes with dims ``trial`` and ``analysis``: ``decision`` (1 success, -1
+        futility), ``stop_analysis``, ``patients``, ``events``, ``duration`` (months) and, per look,
+        ``look_time``, ``look_patients``, ``look_events`` and posterior summaries (NaN after a
+        trial stopped).
+    design, scenario
+        What was simulated.
+    engine : str
+    seed
+    """
+
+    def __init__(self, trials: xr.Dataset, *, design: TrialDesign, scenario: Scenario,
+                 engine: str, seed: object) -> None:
+        self.trials = trials
+        self.design = design
+        self.scenario = scenario
+        self.engine = engine
+        self.seed = seed
+        trials.attrs.update(engine=engine, seed=str(seed), design=str(design),
+                            scenario=str(scenario), time_unit="months")
+
+    @property
+    def n_trials(self) -> int:
+        """Number of simulated trials."""
+        return int(self.trials.sizes["trial"])
+
+    def operating_characteristics(self) -> pd.DataFrame:
+        """Operating characteristics table; see :func:`operating_characteristics`."""
+        return operating_characteristics(self.trials)
+
+    def to_netcdf(self, path: str | Path) -> None:
+        """Write the per-trial outcomes (netCDF, via h5netcdf)."""
+        self.trials.to_netcdf(path, engine="h5netcdf")
+
+    def __repr__(self) -> str:
+        oc = self.operating_characteristics()
+        show = oc[[c for c in oc.columns if not c.endswith("_mcse")]]
+        return (f"SimulationResult: {self.n_trials} trials, engine {self.engine!r}, seed {self.seed}\n"
+                f"{self.design}\n{self.scenario}\n"
+                f"Operating characteristics (time in months; MCSE in operating_characteristics()):\n"
+                f"{show.to_string(float_format=lambda v: f'{v:.4g}')}")

@@ -1,0 +1,58 @@
+"""Survival plots: take computed bands and observed points, return matplotlib objects."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+__all__ = ["plot_survival_bands"]
+
+
+def plot_survival_bands(
+    bands: pd.DataFrame,
+    *,
+    observed: pd.DataFrame | None = None,
+    observed_label: str = "observed",
+    time_unit: str = "months",
+    ax=None,
+    title: str | None = None,
+):
+    """Posterior survival per arm (median line and band) with observed points overlaid.
+
+    Parameters
+    ----------
+    bands : pandas.DataFrame
+        From :func:`bayeshcc.compare.survival_bands`: ``arm, time, median, lower, upper, prob``.
+    observed : pandas.DataFrame, optional
+        Points ``arm, time, survival`` (e.g. published landmark survival) drawn as markers.
+    observed_label : str
+        Legend suffix for the points.
+    time_unit : str
+    ax : matplotlib.axes.Axes, optional
+    title : str, optional
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7, 4.5))
+    prob = float(bands["prob"].iloc[0])
+    for i, (arm, sub) in enumerate(bands.groupby("arm", sort=False)):
+        color = f"C{i}"
+        ax.plot(sub["time"], sub["median"], color=color, label=f"{arm} (posterior median)")
+        ax.fill_between(sub["time"], sub["lower"], sub["upper"], color=color, alpha=0.25,
+                        label=f"{arm} ({prob:.0%} band)")
+        if observed is not None:
+            pts = observed[observed["arm"] == arm]
+            ax.plot(pts["time"], pts["survival"], "o", color=color, markeredgecolor="black",
+                    label=f"{arm} ({observed_label})")
+    ax.set_xlabel(f"time ({time_unit})")
+    ax.set_ylabel("survival probability")
+    ax.set_ylim(0, 1.02)
+    ax.set_xlim(left=0)
+    ax.legend(fontsize="small")
+    if title:
+        ax.set_title(title)
+    return ax
