@@ -18,8 +18,9 @@ def published_frame(df: pd.DataFrame, *, what: str) -> pd.DataFrame:
     return df.reset_index(drop=True)
 
 
-def select(pub: pd.DataFrame, *, endpoint: str, quantity: str, expect: int | None = None,
-           what: str) -> pd.DataFrame:
+def select(
+    pub: pd.DataFrame, *, endpoint: str, quantity: str, expect: int | None = None, what: str
+) -> pd.DataFrame:
     """Rows of ``pub`` for one endpoint and quantity; raise DataError if ``expect`` rows are not found."""
     rows = pub[(pub["endpoint"] == endpoint) & (pub["quantity"] == quantity)]
     if len(rows) == 0 or (expect is not None and len(rows) != expect):
@@ -90,8 +91,9 @@ def landmarks(pub: pd.DataFrame, *, endpoint: str, what: str) -> pd.DataFrame:
     )
 
 
-def counts(pub: pd.DataFrame, *, endpoint: str, quantity: str, arms: tuple[str, ...],
-           what: str) -> dict[str, int]:
+def counts(
+    pub: pd.DataFrame, *, endpoint: str, quantity: str, arms: tuple[str, ...], what: str
+) -> dict[str, int]:
     """Whole-number published figures (e.g. deaths) per arm."""
     rows = select(pub, endpoint=endpoint, quantity=quantity, what=what)
     rows = rows.set_index("arm_or_contrast")

@@ -20,8 +20,21 @@ REGISTRY = "registry.toml"
 # keep their printed form.
 TEXT_COLUMNS = frozenset(
     {
-        "arm", "category", "characteristic", "criterion", "date", "event", "grade", "group",
-        "milestone", "p_value_text", "step", "system", "therapy", "unit", "statistic",
+        "arm",
+        "category",
+        "characteristic",
+        "criterion",
+        "date",
+        "event",
+        "grade",
+        "group",
+        "milestone",
+        "p_value_text",
+        "step",
+        "system",
+        "therapy",
+        "unit",
+        "statistic",
     }
 )
 

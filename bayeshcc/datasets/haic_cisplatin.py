@@ -163,9 +163,14 @@ def load_haic_cisplatin() -> Study:
     resp = read_csv(NAME, "response.csv")
     ordinal = OrdinalData.from_frame(resp, categories=CATEGORIES, criterion="RECIST")
     ae = read_csv(NAME, "adverse_events.csv")
-    implied = np.round(ae["percent"].to_numpy(dtype=float) * n_cohort / 100)
-    if not np.array_equal(implied, ae["count"].to_numpy(dtype=float)):
-        raise DataError(f"{what}: adverse_events.csv counts disagree with percent x {n_cohort}")
+    # counts are derived from the printed percentages; each must give back its percentage
+    implied = np.round(100 * ae["count"].to_numpy(dtype=float) / n_cohort, 1)
+    off = ~np.isclose(implied, ae["percent"].to_numpy(dtype=float))
+    if off.any():
+        raise DataError(
+            f"{what}: adverse_events.csv counts do not reproduce the printed percentages of "
+            f"{n_cohort} patients for {ae.loc[off, 'event'].tolist()}"
+        )
     adverse_events = AETable.from_frame(ae.drop(columns="percent").assign(n=n_cohort))
 
     return Study(

@@ -17,7 +17,9 @@ ARMS = ("FOLFOX-HAIC", "Sorafenib")
 
 
 def _follow_up(dates: pd.DataFrame) -> tuple[float, float]:
-    d = {m: dt.date.fromisoformat(x) for m, x in zip(dates["milestone"], dates["date"], strict=True)}
+    d = {
+        m: dt.date.fromisoformat(x) for m, x in zip(dates["milestone"], dates["date"], strict=True)
+    }
     end = d["follow_up_end"]
     shortest = (end - d["last_treatment_start"]).days / _build.DAYS_PER_MONTH
     longest = (end - d["first_treatment_start"]).days / _build.DAYS_PER_MONTH

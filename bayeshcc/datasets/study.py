@@ -12,8 +12,19 @@ from bayeshcc.data import AETable, BinaryData, IntervalData, SurvivalSummary
 __all__ = ["PUBLISHED_COLUMNS", "Study"]
 
 PUBLISHED_COLUMNS = (
-    "endpoint", "quantity", "arm_or_contrast", "time", "estimate", "lower", "upper",
-    "p_value", "p_value_text", "unit", "model", "source", "note",
+    "endpoint",
+    "quantity",
+    "arm_or_contrast",
+    "time",
+    "estimate",
+    "lower",
+    "upper",
+    "p_value",
+    "p_value_text",
+    "unit",
+    "model",
+    "source",
+    "note",
 )
 
 
@@ -90,6 +101,7 @@ class Study:
         if self.adverse_events is not None:
             lines.append(f"  adverse_events: {self.adverse_events!r}")
         lines.append(f"  baseline: {', '.join(self.baseline)}")
-        lines.append(f"  published: {len(self.published)} figures; provenance: "
-                     f"{len(self.provenance)} files")
+        lines.append(
+            f"  published: {len(self.published)} figures; provenance: {len(self.provenance)} files"
+        )
         return "\n".join(lines)

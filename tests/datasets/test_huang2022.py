@@ -15,7 +15,10 @@ N = {"FOLFOX-HAIC": 55, "Sorafenib": 59}  # Results para 1: "55 received ... and
 DEATHS = {"FOLFOX-HAIC": 44, "Sorafenib": 59}  # Results para 2: "103 patients had died (44 ... 59)"
 # Results para 2: OS rates at 6, 12 and 18 months
 OS_RATES = {"FOLFOX-HAIC": (92.7, 61.8, 41.8), "Sorafenib": (71.2, 25.4, 10.2)}
-ALIVE = {"FOLFOX-HAIC": (51, 34, 23), "Sorafenib": (42, 15, 6)}  # seeds README: 51 of 55 at 6 months
+ALIVE = {
+    "FOLFOX-HAIC": (51, 34, 23),
+    "Sorafenib": (42, 15, 6),
+}  # seeds README: 51 of 55 at 6 months
 
 
 @pytest.fixture(scope="module")
@@ -25,7 +28,9 @@ def study():
 
 def _published(study, endpoint, quantity, arm_or_contrast):
     p = study.published
-    row = p[(p.endpoint == endpoint) & (p.quantity == quantity) & (p.arm_or_contrast == arm_or_contrast)]
+    row = p[
+        (p.endpoint == endpoint) & (p.quantity == quantity) & (p.arm_or_contrast == arm_or_contrast)
+    ]
     assert len(row) == 1, (endpoint, quantity, arm_or_contrast)
     return row.iloc[0]
 
@@ -66,9 +71,15 @@ def test_os_published_figures(study):
     assert (r.estimate, r.lower, r.upper) == (17.1, 13.4, 20.8)
     r = _published(study, "OS", "median", "Sorafenib")
     assert (r.estimate, r.lower, r.upper) == (9.1, 7.5, 10.6)
-    hr = study.published[(study.published.endpoint == "OS") & (study.published.quantity == "hazard ratio")]
-    got = {(m.split(" (")[0], c): (e, lo, hi) for m, c, e, lo, hi in
-           hr[["model", "arm_or_contrast", "estimate", "lower", "upper"]].itertuples(index=False)}
+    hr = study.published[
+        (study.published.endpoint == "OS") & (study.published.quantity == "hazard ratio")
+    ]
+    got = {
+        (m.split(" (")[0], c): (e, lo, hi)
+        for m, c, e, lo, hi in hr[
+            ["model", "arm_or_contrast", "estimate", "lower", "upper"]
+        ].itertuples(index=False)
+    }
     assert got[("univariable", "FOLFOX-HAIC vs Sorafenib")] == (0.35, 0.23, 0.53)
     assert got[("Cox multivariable", "FOLFOX-HAIC vs Sorafenib")] == (0.29, 0.19, 0.44)
     assert got[("Cox multivariable", "PVTT: absence vs presence")] == (0.49, 0.31, 0.77)
@@ -112,8 +123,12 @@ def test_objective_response(study, criterion, responders, orr_pct):
     assert b.responders == dict(zip(N, responders, strict=True))
     assert b.n == N
     pub = study.published
-    rates = pub[(pub.endpoint == f"best response ({criterion})") & (pub.quantity == "response rate")]
-    assert rates.set_index("arm_or_contrast")["estimate"].to_dict() == dict(zip(N, orr_pct, strict=True))
+    rates = pub[
+        (pub.endpoint == f"best response ({criterion})") & (pub.quantity == "response rate")
+    ]
+    assert rates.set_index("arm_or_contrast")["estimate"].to_dict() == dict(
+        zip(N, orr_pct, strict=True)
+    )
     for arm, pct in zip(N, orr_pct, strict=True):
         assert round(100 * b.responders[arm] / N[arm], 1) == pct
 
@@ -127,8 +142,10 @@ def test_response_table_sums_and_percentages(study):
             assert sums[(crit, arm)] == n
     # Table 3 as printed, typed from the paper
     expected = {
-        ("RECIST", "FOLFOX-HAIC"): (0, 18, 26, 11), ("RECIST", "Sorafenib"): (0, 1, 36, 22),
-        ("mRECIST", "FOLFOX-HAIC"): (3, 19, 22, 11), ("mRECIST", "Sorafenib"): (0, 2, 35, 22),
+        ("RECIST", "FOLFOX-HAIC"): (0, 18, 26, 11),
+        ("RECIST", "Sorafenib"): (0, 1, 36, 22),
+        ("mRECIST", "FOLFOX-HAIC"): (3, 19, 22, 11),
+        ("mRECIST", "Sorafenib"): (0, 2, 35, 22),
     }
     for (crit, arm), counts in expected.items():
         sub = t[(t.criterion == crit) & (t.arm == arm)].set_index("category")["count"]
@@ -159,7 +176,6 @@ def test_adverse_event_table(study):
 
 
 def test_overall_adverse_events_agree_with_the_text(study):
-    pub = study.published
     # Results para 4: any grade 52 (94.5%) vs 51 (86.4%); grade 3/4 18 (32.7%) vs 23 (39.0%);
     # serious 6 (10.9%) vs 8 (13.6%)
     stated = {
@@ -212,6 +228,8 @@ def test_subsequent_therapy_totals(study):
 
 def test_landmarks_are_exact_only_because_follow_up_is_long():
     # the same landmarks with follow-up starting before 18 months are not exact counts
-    lm = pd.DataFrame({"arm": ["A"] * 3, "time": [6.0, 12.0, 18.0], "survival": [0.927, 0.618, 0.418]})
+    lm = pd.DataFrame(
+        {"arm": ["A"] * 3, "time": [6.0, 12.0, 18.0], "survival": [0.927, 0.618, 0.418]}
+    )
     with pytest.raises(bh.DataError, match="follow_up"):
         bh.IntervalData.from_landmarks(lm, n={"A": 55}, events={"A": 44}, follow_up=(12.0, 60.0))

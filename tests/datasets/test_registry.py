@@ -97,7 +97,10 @@ def test_list_datasets():
     assert list(table.columns) == ["name", "title", "n_patients", "endpoints", "citation"]
     assert table["name"].tolist() == list(NAMES)
     # patient counts stated in the papers (55 + 59; 67 consecutive patients)
-    assert table.set_index("name")["n_patients"].to_dict() == {"huang2022": 114, "haic_cisplatin": 67}
+    assert table.set_index("name")["n_patients"].to_dict() == {
+        "huang2022": 114,
+        "haic_cisplatin": 67,
+    }
     for name, n in zip(table["name"], table["n_patients"], strict=True):
         assert bh.datasets.load(name).n_patients == n
 
