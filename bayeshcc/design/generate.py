@@ -66,6 +66,9 @@ def assign_arms(design: TrialDesign, n: int, rng: BlockRNG) -> np.ndarray:
         return rng.random(n) < t / (c + t)
     size = c + t
     n_blocks = -(-n // size)
+    if size == 2:
+        first = rng.random(n_blocks) < 0.5
+        return np.stack([first, ~first], axis=2).reshape(first.shape[0], -1)[:, :n]
     keys = rng.random(n_blocks, size)
     # The first t positions of each argsorted block are treatment: a random permutation.
     order = np.argsort(keys, axis=2)
@@ -77,6 +80,9 @@ def piecewise_inverse(target: np.ndarray, cutpoints: np.ndarray, hazards: np.nda
 
     ``hazards`` has shape ``(..., J)`` broadcasting against ``target[..., None]``.
     """
+    if len(cutpoints) == 1:
+        with np.errstate(divide="ignore"):
+            return target / hazards[..., 0]
     widths = np.diff(np.append(cutpoints, np.inf))
     with np.errstate(invalid="ignore"):
         cum = np.cumsum(hazards[..., :-1] * widths[:-1], axis=-1)
@@ -122,7 +128,10 @@ def generate(design: TrialDesign, scenario: Scenario, rng: BlockRNG) -> TrialBat
     cuts = np.asarray(scenario.cutpoints)
     haz = scenario.hazards()
     e = rng.standard_exponential(n)
-    t = np.where(treated, piecewise_inverse(e, cuts, haz[1]), piecewise_inverse(e, cuts, haz[0]))
+    if len(cuts) == 1:
+        t = e / np.where(treated, haz[1, 0], haz[0, 0])
+    else:
+        t = np.where(treated, piecewise_inverse(e, cuts, haz[1]), piecewise_inverse(e, cuts, haz[0]))
     cure = scenario.cure_fraction
     if any(cure):
         cured = rng.random(n) < np.where(treated, cure[1], cure[0])

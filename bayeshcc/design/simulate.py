@@ -25,7 +25,7 @@ from bayeshcc.errors import SpecError
 __all__ = ["expected_max_events", "simulate"]
 
 #: Default bound on trial x patient x interval elements handled at once.
-_CHUNK_ELEMENTS = 2_000_000
+_CHUNK_ELEMENTS = 250_000
 
 
 def _seed_sequence(seed: int | np.random.SeedSequence | np.random.Generator) -> np.random.SeedSequence:
@@ -132,7 +132,7 @@ def simulate(
     progress : bool, default True
         Show a progress bar (only when stderr is a terminal and there is more than one chunk).
     chunk_size : int, optional
-        Trials handled at once (rounded up to a multiple of 250); by default about two million
+        Trials handled at once (rounded up to a multiple of 250); by default about 250,000 (cache-sized)
         trial x patient x interval elements. Results do not depend on it.
 
     Returns

@@ -1,0 +1,72 @@
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from bayeshcc.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+SPEC = ROOT / "models" / "huang2022_os.toml"
+QUICK = ["--draws", "300", "--tune", "300", "--chains", "2"]
+
+
+@pytest.mark.slow
+def test_fit_writes_outputs_and_prints_table(tmp_path, capsys):
+    status = main(["fit", str(SPEC), "--out", str(tmp_path), *QUICK])
+    out = capsys.readouterr().out
+    assert status in (0, 1)  # 1 only if the short run fails diagnostics, which it then says
+    assert ("all checks passed" in out) == (status == 0)
+    assert "hazard_ratio" in out and "eti95_lower" in out
+    for name in ("idata.nc", "summary.csv", "diagnostics.csv", "survival.png"):
+        assert (tmp_path / name).stat().st_size > 0, name
+    summary = pd.read_csv(tmp_path / "summary.csv")
+    hr = summary.loc[summary.quantity == "hazard_ratio", "median"].item()
+    assert 0.2 < hr < 0.6
+    import arviz as az
+
+    idata = az.from_netcdf(tmp_path / "idata.nc")
+    assert idata.posterior.sizes["chain"] == 2 and idata.posterior.sizes["draw"] == 300
+    assert set(idata.posterior["hazard"].dims) == {"chain", "draw", "arm", "interval"}
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    p = tmp_path / "spec.toml"
+    p.write_text(text)
+    return p
+
+
+GOOD = SPEC.read_text()
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (GOOD.replace("[fit]", "[fit]\nthin = 2"), r"unknown key 'fit.thin'"),
+        (GOOD.replace("draws = 1000", 'draws = "many"'), r"'fit.draws' must be int"),
+        (GOOD.replace('dataset = "huang2022"', 'dataset = "huang2099"'), r"unknown dataset 'huang2099'"),
+        (GOOD.replace('treatment = "FOLFOX-HAIC"', 'treatment = "HAIC"'), r"'compare.treatment': unknown arm 'HAIC'"),
+        (GOOD.replace('control = "Sorafenib"\n\n[model.priors]', 'control = "Placebo"\n\n[model.priors]'), r"'model.control': unknown arm 'Placebo'"),
+        (GOOD.replace("cutpoints = [0, 6, 12, 18]", "cutpoints = [0, 12, 6]"), r"strictly increasing"),
+        (GOOD.replace('dist = "normal"', 'dist = "student"'), r"model.priors.log_hr: unknown dist"),
+        (GOOD.replace('sampler = "nutpie"', 'sampler = "gibbs"'), r"'fit.sampler' must be"),
+        ("[data\n", r"not valid TOML"),
+    ],
+)
+def test_malformed_spec_is_one_line_exit_2(tmp_path, capsys, text, message):
+    status = main(["fit", str(write(tmp_path, text))])
+    err = capsys.readouterr().err
+    assert status == 2
+    assert err.count("\n") == 1 and err.startswith("error: SpecError")
+    assert re.search(message, err), err
+
+
+def test_missing_spec_file(capsys):
+    assert main(["fit", "no/such/spec.toml"]) == 2
+    assert "spec file not found" in capsys.readouterr().err
+
+
+def test_datasets_lists_both(capsys):
+    assert main(["datasets"]) == 0
+    out = capsys.readouterr().out
+    assert "huang2022" in out and "haic_cisplatin" in out
