@@ -183,7 +183,7 @@ class Accrual:
         target, cum = float(n), 0.0
         for k, t0 in enumerate(breaks):
             t1 = breaks[k + 1] if k + 1 < len(breaks) else math.inf
-            mass = a[k] * (t1 - t0) + b[k] / 2 * (t1**2 - t0**2)
+            mass = a[k] * (t1 - t0) + (b[k] / 2 * (t1**2 - t0**2) if b[k] else 0.0)
             if cum + mass >= target:
                 rest = target - cum
                 if b[k] == 0:
