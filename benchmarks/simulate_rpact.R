@@ -17,5 +17,6 @@ elapsed <- system.time({
                                dropoutTime = 12, maxNumberOfIterations = n_trials, seed = seed,
                                longTimeSimulationAllowed = TRUE)
 })[["elapsed"]]
+cat(sprintf("version %s\n", as.character(packageVersion("rpact"))))
 cat(sprintf("critical %s\n", paste(round(design$criticalValues, 4), collapse = " ")))
 cat(sprintf("rpact %.4f %.5f %.5f %.3f\n", elapsed, sim$overallReject, sim$earlyStop, sim$expectedNumberOfEvents))

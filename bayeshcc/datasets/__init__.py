@@ -19,9 +19,9 @@ from collections.abc import Callable
 
 import pandas as pd
 
+from bayeshcc.datasets._haic_cisplatin import load_haic_cisplatin
+from bayeshcc.datasets._huang2022 import load_huang2022
 from bayeshcc.datasets._registry import dataset_meta, dataset_names
-from bayeshcc.datasets.haic_cisplatin import load_haic_cisplatin
-from bayeshcc.datasets.huang2022 import load_huang2022
 from bayeshcc.datasets.study import Study
 from bayeshcc.errors import DataError
 

@@ -34,7 +34,9 @@ _NUM = (int, float)
 _LISTS_OF_TABLES = ("analyses", "all", "any")
 
 
-def _table(value: Any, path: str, allowed: dict[str, tuple], required: tuple[str, ...] = ()) -> dict:
+def _table(
+    value: Any, path: str, allowed: dict[str, tuple], required: tuple[str, ...] = ()
+) -> dict:
     if not isinstance(value, dict):
         raise SpecError(f"{path}: expected a table, got {type(value).__name__}")
     unknown = sorted(set(value) - set(allowed))
@@ -72,16 +74,32 @@ def _rule(value: Any, path: str) -> Rule:
         return AllOf(*rules) if key == "all" else AnyOf(*rules)
     kind = value.get("type", "posterior") if isinstance(value, dict) else None
     if kind == "predictive":
-        t = _table(value, path, {"type": (str,), "direction": (str,), "prob": _NUM, "draws": (int,)},
-                   ("direction", "prob"))
-        return _build(path, lambda **k: PredictiveProbability(k["direction"], prob=k["prob"],
-                                                              draws=k.get("draws", 200)), **t)
-    t = _table(value, path, {"type": (str,), "quantity": (str,), "direction": (str,), "value": _NUM,
-                             "prob": _NUM}, ("quantity", "direction", "value", "prob"))
+        t = _table(
+            value,
+            path,
+            {"type": (str,), "direction": (str,), "prob": _NUM, "draws": (int,)},
+            ("direction", "prob"),
+        )
+        return _build(
+            path,
+            lambda **k: PredictiveProbability(
+                k["direction"], prob=k["prob"], draws=k.get("draws", 200)
+            ),
+            **t,
+        )
+    t = _table(
+        value,
+        path,
+        {"type": (str,), "quantity": (str,), "direction": (str,), "value": _NUM, "prob": _NUM},
+        ("quantity", "direction", "value", "prob"),
+    )
     if t.get("type", "posterior") != "posterior":
         raise SpecError(f"{path}.type: expected 'posterior' or 'predictive', got {t['type']!r}")
-    return _build(path, lambda **k: PosteriorProbability(k["quantity"], k["direction"], k["value"],
-                                                         prob=k["prob"]), **t)
+    return _build(
+        path,
+        lambda **k: PosteriorProbability(k["quantity"], k["direction"], k["value"], prob=k["prob"]),
+        **t,
+    )
 
 
 def load_design_spec(spec_path: str | Path) -> tuple[TrialDesign, Scenario, dict]:
@@ -91,15 +109,43 @@ def load_design_spec(spec_path: str | Path) -> tuple[TrialDesign, Scenario, dict
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as err:
         raise SpecError(f"{path}: not valid TOML ({err})") from None
-    _table(raw, "spec", {"title": (str,), "description": (str,), "design": (dict,),
-                         "scenario": (dict,), "simulation": (dict,)}, ("design", "scenario"))
-    d = _table(raw["design"], "design", {
-        "control": (str,), "treatment": (str,), "allocation": (list,), "n_patients": (int,),
-        "endpoint": (str,), "cutpoints": (list,), "randomization": (str,), "accrual": (dict,),
-        "dropout": (dict,), "analyses": (list,), "success": (dict,), "futility": (dict,),
-        "prior": (dict,)}, ("control", "treatment", "n_patients", "accrual", "analyses", "success"))
-    accrual = _table(d["accrual"], "design.accrual", {"rate": (list, *_NUM), "cutpoints": (list,),
-                                                      "ramp_up": _NUM, "duration": _NUM})
+    _table(
+        raw,
+        "spec",
+        {
+            "title": (str,),
+            "description": (str,),
+            "design": (dict,),
+            "scenario": (dict,),
+            "simulation": (dict,),
+        },
+        ("design", "scenario"),
+    )
+    d = _table(
+        raw["design"],
+        "design",
+        {
+            "control": (str,),
+            "treatment": (str,),
+            "allocation": (list,),
+            "n_patients": (int,),
+            "endpoint": (str,),
+            "cutpoints": (list,),
+            "randomization": (str,),
+            "accrual": (dict,),
+            "dropout": (dict,),
+            "analyses": (list,),
+            "success": (dict,),
+            "futility": (dict,),
+            "prior": (dict,),
+        },
+        ("control", "treatment", "n_patients", "accrual", "analyses", "success"),
+    )
+    accrual = _table(
+        d["accrual"],
+        "design.accrual",
+        {"rate": (list, *_NUM), "cutpoints": (list,), "ramp_up": _NUM, "duration": _NUM},
+    )
     dropout = None
     if "dropout" in d:
         dt = _table(d["dropout"], "design.dropout", {"rate": _NUM, "proportion": _NUM, "by": _NUM})
@@ -110,12 +156,26 @@ def load_design_spec(spec_path: str | Path) -> tuple[TrialDesign, Scenario, dict
     looks, success_by_look, futility_by_look, override = [], [], [], False
     for i, a in enumerate(d["analyses"]):
         p = f"design.analyses[{i}]"
-        a = _table(a, p, {"events": (int,), "months": _NUM, "patients": (int,),
-                          "min_follow_up": _NUM, "success": (dict,), "futility": (dict,)})
+        a = _table(
+            a,
+            p,
+            {
+                "events": (int,),
+                "months": _NUM,
+                "patients": (int,),
+                "min_follow_up": _NUM,
+                "success": (dict,),
+                "futility": (dict,),
+            },
+        )
         override |= "success" in a or "futility" in a
         success_by_look.append(_rule(a["success"], f"{p}.success") if "success" in a else success)
-        futility_by_look.append(_rule(a["futility"], f"{p}.futility") if "futility" in a else futility)
-        looks.append(_build(p, Analysis, **{k: v for k, v in a.items() if k not in ("success", "futility")}))
+        futility_by_look.append(
+            _rule(a["futility"], f"{p}.futility") if "futility" in a else futility
+        )
+        looks.append(
+            _build(p, Analysis, **{k: v for k, v in a.items() if k not in ("success", "futility")})
+        )
     endpoint = d.get("endpoint", "survival")
     prior = None
     if "prior" in d:
@@ -123,24 +183,50 @@ def load_design_spec(spec_path: str | Path) -> tuple[TrialDesign, Scenario, dict
             pt = _table(d["prior"], "design.prior", {"control": (list,), "treatment": (list,)})
             prior = _build("design.prior", ResponsePrior, **{k: tuple(v) for k, v in pt.items()})
         else:
-            pt = _table(d["prior"], "design.prior", {"log_hr": (list,), "log_hazard": (list,), "hazard": (list,)})
+            pt = _table(
+                d["prior"],
+                "design.prior",
+                {"log_hr": (list,), "log_hazard": (list,), "hazard": (list,)},
+            )
             prior = _build("design.prior", SurvivalPrior, **{k: tuple(v) for k, v in pt.items()})
     if override:
         k = len(looks)
         futility_by_look = [f if i < k - 1 else None for i, f in enumerate(futility_by_look)]
-    design = _build("design", TrialDesign, control=d["control"], treatment=d["treatment"],
-                    allocation=tuple(d.get("allocation", (1, 1))), n_patients=d["n_patients"],
-                    accrual=_build("design.accrual", Accrual, **accrual), dropout=dropout,
-                    analyses=looks, success=success_by_look if override else success,
-                    futility=futility_by_look if override else futility, prior=prior,
-                    endpoint=endpoint, cutpoints=d.get("cutpoints", [0.0]),
-                    randomization=d.get("randomization", "blocked"))
-    s = _table(raw["scenario"], "scenario", {"median": _NUM, "hazards": (list, *_NUM), "cutpoints": (list,),
-                                             "hazard_ratio": (list, *_NUM), "cure_fraction": (dict, *_NUM),
-                                             "response_rates": (dict,)})
+    design = _build(
+        "design",
+        TrialDesign,
+        control=d["control"],
+        treatment=d["treatment"],
+        allocation=tuple(d.get("allocation", (1, 1))),
+        n_patients=d["n_patients"],
+        accrual=_build("design.accrual", Accrual, **accrual),
+        dropout=dropout,
+        analyses=looks,
+        success=success_by_look if override else success,
+        futility=futility_by_look if override else futility,
+        prior=prior,
+        endpoint=endpoint,
+        cutpoints=d.get("cutpoints", [0.0]),
+        randomization=d.get("randomization", "blocked"),
+    )
+    s = _table(
+        raw["scenario"],
+        "scenario",
+        {
+            "median": _NUM,
+            "hazards": (list, *_NUM),
+            "cutpoints": (list,),
+            "hazard_ratio": (list, *_NUM),
+            "cure_fraction": (dict, *_NUM),
+            "response_rates": (dict,),
+        },
+    )
     scenario = _build("scenario", Scenario.fixed, **s)
-    sim = _table(raw.get("simulation", {}), "simulation", {"n_trials": (int,), "seed": (int,),
-                                                           "engine": (str,), "chunk_size": (int,)})
+    sim = _table(
+        raw.get("simulation", {}),
+        "simulation",
+        {"n_trials": (int,), "seed": (int,), "engine": (str,), "chunk_size": (int,)},
+    )
     return design, scenario, sim
 
 
@@ -172,10 +258,13 @@ def run_simulate_spec(
     """
     design, scenario, sim = load_design_spec(spec_path)
     result = simulate(
-        design, scenario,
+        design,
+        scenario,
         n_trials=n_trials if n_trials is not None else sim.get("n_trials", 10_000),
         seed=seed if seed is not None else sim.get("seed", 1),
-        engine=sim.get("engine", "laplace"), progress=progress, chunk_size=sim.get("chunk_size"),
+        engine=sim.get("engine", "laplace"),
+        progress=progress,
+        chunk_size=sim.get("chunk_size"),
     )
     oc = result.operating_characteristics()
     if out is not None:

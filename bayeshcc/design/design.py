@@ -1,8 +1,9 @@
-"""Trial design objects: accrual, dropout, analyses, priors, the design itself and the true scenario.
+"""Trial design objects: accrual, dropout, analyses and the design itself.
 
 Everything here is a frozen, validated value object: bad input raises :class:`~bayeshcc.errors.SpecError`
 naming the field, the offending value and what was expected, before anything is simulated. Time is in
-months throughout.
+months throughout. Priors live in :mod:`bayeshcc.design.priors`, the truth in
+:mod:`bayeshcc.design.scenario`.
 """
 
 from __future__ import annotations
@@ -14,6 +15,9 @@ from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
+from bayeshcc.design._validate import ARMS, _cutpoints, _int, _per_arm, _positive, _vector
+from bayeshcc.design.priors import ResponsePrior, SurvivalPrior
+from bayeshcc.design.scenario import Scenario
 from bayeshcc.errors import SpecError
 
 if TYPE_CHECKING:
@@ -28,66 +32,6 @@ __all__ = [
     "SurvivalPrior",
     "TrialDesign",
 ]
-
-ARMS = ("control", "treatment")
-
-
-def _number(name: str, value: object) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise SpecError(f"{name}: expected a number, got {value!r} ({type(value).__name__})")
-    value = float(value)
-    if not math.isfinite(value):
-        raise SpecError(f"{name}: expected a finite number, got {value!r}")
-    return value
-
-
-def _positive(name: str, value: object, *, allow_zero: bool = False) -> float:
-    value = _number(name, value)
-    if value < 0 or (value == 0 and not allow_zero):
-        bound = ">= 0" if allow_zero else "> 0"
-        raise SpecError(f"{name}: expected a number {bound}, got {value!r}")
-    return value
-
-
-def _int(name: str, value: object, *, minimum: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise SpecError(f"{name}: expected an integer, got {value!r} ({type(value).__name__})")
-    if value < minimum:
-        raise SpecError(f"{name}: expected an integer >= {minimum}, got {value!r}")
-    return int(value)
-
-
-def _vector(name: str, value: object, *, allow_zero: bool = True) -> tuple[float, ...]:
-    if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
-        value = [value]
-    if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, (Sequence, np.ndarray)):
-        raise SpecError(f"{name}: expected a number or a sequence of numbers, got {value!r}")
-    if len(value) == 0:
-        raise SpecError(f"{name}: expected at least one value, got an empty sequence")
-    return tuple(_positive(f"{name}[{i}]", v, allow_zero=allow_zero) for i, v in enumerate(value))
-
-
-def _cutpoints(name: str, value: object) -> tuple[float, ...]:
-    cuts = _vector(name, value, allow_zero=True)
-    if cuts[0] != 0:
-        raise SpecError(f"{name}: expected the first cutpoint to be 0, got {cuts[0]!r}")
-    if any(b <= a for a, b in zip(cuts[:-1], cuts[1:], strict=False)):
-        raise SpecError(f"{name}: expected strictly increasing cutpoints, got {list(cuts)}")
-    return cuts
-
-
-def _per_arm(name: str, value: object, *, allow_zero: bool = True) -> tuple[float, float]:
-    """A scalar (same in both arms) or a mapping ``{"control": x, "treatment": y}``."""
-    if isinstance(value, Mapping):
-        unknown = set(value) - set(ARMS)
-        missing = set(ARMS) - set(value)
-        if unknown or missing:
-            raise SpecError(
-                f"{name}: expected keys 'control' and 'treatment', got {sorted(map(str, value))}"
-            )
-        return tuple(_positive(f"{name}['{a}']", value[a], allow_zero=allow_zero) for a in ARMS)
-    v = _positive(name, value, allow_zero=allow_zero)
-    return (v, v)
 
 
 @dataclass(frozen=True, init=False)
@@ -282,19 +226,29 @@ class Analysis:
         patients: int | None = None,
         min_follow_up: float = 0.0,
     ) -> None:
-        given = [k for k, v in (("events", events), ("months", months), ("patients", patients)) if v is not None]
+        given = [
+            k
+            for k, v in (("events", events), ("months", months), ("patients", patients))
+            if v is not None
+        ]
         if len(given) != 1:
             raise SpecError(
                 f"Analysis: give exactly one trigger of events, months or patients; got {given or 'none'}"
             )
-        object.__setattr__(self, "events", None if events is None else _int("Analysis.events", events))
-        object.__setattr__(self, "months", None if months is None else _positive("Analysis.months", months))
+        object.__setattr__(
+            self, "events", None if events is None else _int("Analysis.events", events)
+        )
+        object.__setattr__(
+            self, "months", None if months is None else _positive("Analysis.months", months)
+        )
         object.__setattr__(
             self, "patients", None if patients is None else _int("Analysis.patients", patients)
         )
         fu = _positive("Analysis.min_follow_up", min_follow_up, allow_zero=True)
         if months is not None and fu:
-            raise SpecError("Analysis.min_follow_up: not used with a calendar-time (months) trigger")
+            raise SpecError(
+                "Analysis.min_follow_up: not used with a calendar-time (months) trigger"
+            )
         object.__setattr__(self, "min_follow_up", fu)
 
     @property
@@ -315,57 +269,6 @@ class Analysis:
         return what[self.trigger].format(self.target) + fu
 
 
-@dataclass(frozen=True)
-class SurvivalPrior:
-    """Priors of the survival analysis model used for the in-simulation posteriors.
-
-    Parameters
-    ----------
-    log_hr : (mean, sd), default (0, 10)
-        Normal prior on the log hazard ratio (treatment vs control); ``laplace`` and ``mcmc``.
-    log_hazard : (mean, sd), default (log 0.05, 10)
-        Normal prior on each baseline (control) log hazard per month; ``laplace``.
-    hazard : (shape, rate), default (0.001, 0.001)
-        Gamma prior on each arm's hazard per month; ``conjugate``.
-
-    Notes
-    -----
-    The defaults are vague: with sd 10 on the log scale the prior carries the information of
-    about :math:`4/10^2 = 0.04` events on the log hazard ratio, so the posterior is the likelihood.
-    """
-
-    log_hr: tuple[float, float] = (0.0, 10.0)
-    log_hazard: tuple[float, float] = (math.log(0.05), 10.0)
-    hazard: tuple[float, float] = (0.001, 0.001)
-
-    def __post_init__(self) -> None:
-        for name in ("log_hr", "log_hazard", "hazard"):
-            value = getattr(self, name)
-            if not isinstance(value, (tuple, list)) or len(value) != 2:
-                raise SpecError(f"SurvivalPrior.{name}: expected a pair of numbers, got {value!r}")
-            _number(f"SurvivalPrior.{name}[0]", value[0])
-            _positive(f"SurvivalPrior.{name}[1]", value[1])
-            object.__setattr__(self, name, (float(value[0]), float(value[1])))
-        _positive("SurvivalPrior.hazard[0]", self.hazard[0])
-
-
-@dataclass(frozen=True)
-class ResponsePrior:
-    """Beta priors on the response rate of each arm (``(a, b)``, default uniform ``(1, 1)``)."""
-
-    control: tuple[float, float] = (1.0, 1.0)
-    treatment: tuple[float, float] = (1.0, 1.0)
-
-    def __post_init__(self) -> None:
-        for name in ARMS:
-            value = getattr(self, name)
-            if not isinstance(value, (tuple, list)) or len(value) != 2:
-                raise SpecError(f"ResponsePrior.{name}: expected a pair (a, b), got {value!r}")
-            object.__setattr__(
-                self, name, tuple(_positive(f"ResponsePrior.{name}[{i}]", v) for i, v in enumerate(value))
-            )
-
-
 @dataclass(frozen=True, init=False)
 class TrialDesign:
     """A two-arm randomized trial with interim and final Bayesian decisions.
@@ -380,7 +283,8 @@ class TrialDesign:
         Planned sample size.
     accrual : Accrual
     dropout : Dropout, optional
-        None means no loss to follow-up.
+        None means no loss to follow-up. Survival endpoint only: response is assumed assessed in
+        every enrolled patient.
     analyses : sequence of Analysis
         Looks in order; the last is the final analysis.
     success : Rule or sequence of (Rule or None)
@@ -439,11 +343,15 @@ class TrialDesign:
             if not isinstance(value, str) or not value:
                 raise SpecError(f"TrialDesign.{name}: expected a non-empty arm name, got {value!r}")
         if control == treatment:
-            raise SpecError(f"TrialDesign.treatment: must differ from control, both are {control!r}")
+            raise SpecError(
+                f"TrialDesign.treatment: must differ from control, both are {control!r}"
+            )
         s(self, "control", control)
         s(self, "treatment", treatment)
         if endpoint not in ("survival", "response"):
-            raise SpecError(f"TrialDesign.endpoint: expected 'survival' or 'response', got {endpoint!r}")
+            raise SpecError(
+                f"TrialDesign.endpoint: expected 'survival' or 'response', got {endpoint!r}"
+            )
         s(self, "endpoint", endpoint)
         if randomization not in ("blocked", "simple"):
             raise SpecError(
@@ -451,24 +359,38 @@ class TrialDesign:
             )
         s(self, "randomization", randomization)
         if not isinstance(allocation, (tuple, list)) or len(allocation) != 2:
-            raise SpecError(f"TrialDesign.allocation: expected (control, treatment), got {allocation!r}")
-        s(self, "allocation", tuple(_int(f"TrialDesign.allocation[{i}]", a) for i, a in enumerate(allocation)))
+            raise SpecError(
+                f"TrialDesign.allocation: expected (control, treatment), got {allocation!r}"
+            )
+        s(
+            self,
+            "allocation",
+            tuple(_int(f"TrialDesign.allocation[{i}]", a) for i, a in enumerate(allocation)),
+        )
         n = _int("TrialDesign.n_patients", n_patients, minimum=2)
         s(self, "n_patients", n)
         if not isinstance(accrual, Accrual):
-            raise SpecError(f"TrialDesign.accrual: expected an Accrual, got {type(accrual).__name__}")
+            raise SpecError(
+                f"TrialDesign.accrual: expected an Accrual, got {type(accrual).__name__}"
+            )
         s(self, "accrual", accrual)
         if dropout is not None and not isinstance(dropout, Dropout):
-            raise SpecError(f"TrialDesign.dropout: expected a Dropout or None, got {type(dropout).__name__}")
+            raise SpecError(
+                f"TrialDesign.dropout: expected a Dropout or None, got {type(dropout).__name__}"
+            )
         s(self, "dropout", dropout)
         s(self, "cutpoints", _cutpoints("TrialDesign.cutpoints", cutpoints))
 
         analyses = tuple(analyses) if isinstance(analyses, (list, tuple)) else analyses
         if not isinstance(analyses, tuple) or not analyses:
-            raise SpecError(f"TrialDesign.analyses: expected a non-empty list of Analysis, got {analyses!r}")
+            raise SpecError(
+                f"TrialDesign.analyses: expected a non-empty list of Analysis, got {analyses!r}"
+            )
         for i, a in enumerate(analyses):
             if not isinstance(a, Analysis):
-                raise SpecError(f"TrialDesign.analyses[{i}]: expected an Analysis, got {type(a).__name__}")
+                raise SpecError(
+                    f"TrialDesign.analyses[{i}]: expected an Analysis, got {type(a).__name__}"
+                )
             if a.events is not None and a.events > n:
                 raise SpecError(
                     f"TrialDesign.analyses[{i}].events: {a.events} events cannot be reached with "
@@ -508,7 +430,9 @@ class TrialDesign:
                     )
                 rules = tuple(value)
             else:
-                raise SpecError(f"TrialDesign.{name}: expected a Rule or a list of rules, got {value!r}")
+                raise SpecError(
+                    f"TrialDesign.{name}: expected a Rule or a list of rules, got {value!r}"
+                )
             for i, r in enumerate(rules):
                 if r is None:
                     continue
@@ -530,8 +454,10 @@ class TrialDesign:
         success_rules = per_look("success", success)
         if success_rules[-1] is None:
             raise SpecError("TrialDesign.success: the final analysis needs a success rule")
-        futility_rules = per_look("futility", futility if not isinstance(futility, Rule) else
-                                  (futility,) * (k - 1) + (None,))
+        futility_rules = per_look(
+            "futility",
+            futility if not isinstance(futility, Rule) else (futility,) * (k - 1) + (None,),
+        )
         s(self, "success", success_rules)
         s(self, "futility", futility_rules)
 
@@ -565,122 +491,3 @@ class TrialDesign:
                 rules.append(f"futility if {self.futility[i]}")
             lines.append(f"  analysis {i + 1} ({kind}) at {a}: " + "; ".join(rules))
         return "\n".join(lines)
-
-
-@dataclass(frozen=True, init=False)
-class Scenario:
-    """The truth a trial is simulated under (use :meth:`fixed`).
-
-    Attributes
-    ----------
-    cutpoints : tuple of float
-        Start of each period of the piecewise-exponential truth (months).
-    control_hazards, hazard_ratios : tuple of float
-        Control hazard per month and treatment/control hazard ratio, per period.
-    cure_fraction : (control, treatment)
-        Proportion of patients who never have the event.
-    response_rates : (control, treatment) or None
-    """
-
-    cutpoints: tuple[float, ...]
-    control_hazards: tuple[float, ...]
-    hazard_ratios: tuple[float, ...]
-    cure_fraction: tuple[float, float]
-    response_rates: tuple[float, float] | None
-
-    @classmethod
-    def fixed(
-        cls,
-        *,
-        median: float | None = None,
-        hazards: float | Sequence[float] | None = None,
-        cutpoints: Sequence[float] = (0.0,),
-        hazard_ratio: float | Sequence[float] = 1.0,
-        cure_fraction: float | Mapping[str, float] = 0.0,
-        response_rates: Mapping[str, float] | None = None,
-    ) -> Scenario:
-        """A scenario with fixed true parameters.
-
-        Parameters
-        ----------
-        median : float, optional
-            Control median (months) of an exponential control arm (exclusive with ``hazards``).
-        hazards : float or sequence of float, optional
-            Control hazard per month in each period starting at ``cutpoints``.
-        cutpoints : sequence of float, default ``(0,)``
-        hazard_ratio : float or sequence of float, default 1
-            Constant, or one per period (delayed effects: ``[1, 0.6]`` with ``cutpoints=[0, 3]``).
-        cure_fraction : float or mapping, default 0
-            Scalar or ``{"control": .., "treatment": ..}``; cured patients never have the event.
-        response_rates : mapping, optional
-            ``{"control": p_c, "treatment": p_t}`` for the response endpoint.
-
-        Notes
-        -----
-        Event times follow a mixture cure model with piecewise-exponential hazards:
-        :math:`S_a(t) = \\pi_a + (1 - \\pi_a) \\exp(-H_a(t))` with
-        :math:`h_{\\text{treatment}}(t) = \\text{HR}(t)\\, h_{\\text{control}}(t)`.
-        A median :math:`m` means the hazard :math:`\\log 2 / m`.
-        """
-        self = object.__new__(cls)
-        s = object.__setattr__
-        if response_rates is not None:
-            rates = _per_arm("Scenario.response_rates", response_rates) if isinstance(
-                response_rates, Mapping) else None
-            if rates is None:
-                raise SpecError(
-                    f"Scenario.response_rates: expected {{'control': p, 'treatment': p}}, got {response_rates!r}"
-                )
-            for arm, p in zip(ARMS, rates, strict=True):
-                if p > 1:
-                    raise SpecError(f"Scenario.response_rates['{arm}']: expected a probability, got {p}")
-            s(self, "response_rates", rates)
-        else:
-            s(self, "response_rates", None)
-        if median is not None and hazards is not None:
-            raise SpecError("Scenario: give median or hazards for the control arm, not both")
-        cuts = _cutpoints("Scenario.cutpoints", cutpoints)
-        if median is None and hazards is None:
-            if response_rates is None:
-                raise SpecError("Scenario: give the control median or hazards (or response_rates)")
-            haz = ()
-        elif median is not None:
-            haz = (math.log(2) / _positive("Scenario.median", median),) * len(cuts)
-        else:
-            haz = _vector("Scenario.hazards", hazards)
-            if len(haz) == 1:
-                haz = haz * len(cuts)
-            if len(haz) != len(cuts):
-                raise SpecError(f"Scenario.hazards: expected {len(cuts)} values (one per cutpoint), got {len(haz)}")
-            if haz[-1] <= 0:
-                raise SpecError(f"Scenario.hazards: the last period's hazard must be > 0, got {haz[-1]}")
-        hr = _vector("Scenario.hazard_ratio", hazard_ratio, allow_zero=False)
-        if not haz:
-            hr = ()
-        elif len(hr) == 1:
-            hr = hr * len(cuts)
-        if haz and len(hr) != len(cuts):
-            raise SpecError(f"Scenario.hazard_ratio: expected 1 or {len(cuts)} values, got {len(hr)}")
-        cure = _per_arm("Scenario.cure_fraction", cure_fraction)
-        for arm, p in zip(ARMS, cure, strict=True):
-            if p >= 1:
-                raise SpecError(f"Scenario.cure_fraction['{arm}']: expected a value in [0, 1), got {p}")
-        s(self, "cutpoints", cuts)
-        s(self, "control_hazards", haz)
-        s(self, "hazard_ratios", hr)
-        s(self, "cure_fraction", cure)
-        return self
-
-    def hazards(self) -> np.ndarray:
-        """True hazards per arm and period, shape ``(2, periods)`` (control, treatment)."""
-        h = np.asarray(self.control_hazards)
-        return np.stack([h, h * np.asarray(self.hazard_ratios)])
-
-    def __str__(self) -> str:
-        if self.response_rates is not None:
-            c, t = self.response_rates
-            return f"Scenario: response rates control {c:g}, treatment {t:g}"
-        hr = self.hazard_ratios
-        hr_s = f"{hr[0]:g}" if len(set(hr)) == 1 else "[" + ", ".join(f"{h:g}" for h in hr) + "]"
-        return (f"Scenario: control hazards {[round(h, 5) for h in self.control_hazards]} "
-                f"from {list(self.cutpoints)}, HR {hr_s}, cure {self.cure_fraction}")

@@ -31,7 +31,10 @@ class BlockRNG:
     def __getattr__(self, method: str):
         def draw(*shape: int, **kwargs) -> np.ndarray:
             return np.concatenate(
-                [getattr(g, method)(size=(s, *shape), **kwargs) for g, s in zip(self.generators, self.sizes, strict=True)]
+                [
+                    getattr(g, method)(size=(s, *shape), **kwargs)
+                    for g, s in zip(self.generators, self.sizes, strict=True)
+                ]
             )
 
         return draw
@@ -88,8 +91,12 @@ def piecewise_inverse(target: np.ndarray, cutpoints: np.ndarray, hazards: np.nda
         cum = np.cumsum(hazards[..., :-1] * widths[:-1], axis=-1)
     cum = np.concatenate([np.zeros(cum.shape[:-1] + (1,)), cum], axis=-1)
     j = (target[..., None] >= cum).sum(axis=-1) - 1
-    hj = np.take_along_axis(np.broadcast_to(hazards, j.shape + hazards.shape[-1:]), j[..., None], -1)[..., 0]
-    cj = np.take_along_axis(np.broadcast_to(cum, j.shape + cum.shape[-1:]), j[..., None], -1)[..., 0]
+    hj = np.take_along_axis(
+        np.broadcast_to(hazards, j.shape + hazards.shape[-1:]), j[..., None], -1
+    )[..., 0]
+    cj = np.take_along_axis(np.broadcast_to(cum, j.shape + cum.shape[-1:]), j[..., None], -1)[
+        ..., 0
+    ]
     with np.errstate(divide="ignore", invalid="ignore"):
         t = cutpoints[j] + (target - cj) / hj
     return np.where(hj > 0, t, np.inf)
@@ -131,7 +138,9 @@ def generate(design: TrialDesign, scenario: Scenario, rng: BlockRNG) -> TrialBat
     if len(cuts) == 1:
         t = e / np.where(treated, haz[1, 0], haz[0, 0])
     else:
-        t = np.where(treated, piecewise_inverse(e, cuts, haz[1]), piecewise_inverse(e, cuts, haz[0]))
+        t = np.where(
+            treated, piecewise_inverse(e, cuts, haz[1]), piecewise_inverse(e, cuts, haz[0])
+        )
     cure = scenario.cure_fraction
     if any(cure):
         cured = rng.random(n) < np.where(treated, cure[1], cure[0])
@@ -166,7 +175,9 @@ def _event_order_statistics(design: TrialDesign, batch: TrialBatch, looks) -> di
     return {x: part[:, x - 1] for x in targets}
 
 
-def look_time(design: TrialDesign, batch: TrialBatch, k: int, *, kth: dict | None = None) -> np.ndarray:
+def look_time(
+    design: TrialDesign, batch: TrialBatch, k: int, *, kth: dict | None = None
+) -> np.ndarray:
     """Calendar time at which analysis ``k``'s trigger is met (before ordering across looks)."""
     a = design.analyses[k]
     entry = batch.entry
@@ -205,6 +216,7 @@ class LookData:
     exposure: np.ndarray | None = None
     evaluable: np.ndarray | None = None
     responders: np.ndarray | None = None
+    patients: tuple[np.ndarray, ...] | None = None  # (time, event, treated, enrolled), for mcmc
 
     @property
     def total_events(self) -> np.ndarray:
@@ -214,7 +226,12 @@ class LookData:
 
 
 def look_data(
-    design: TrialDesign, batch: TrialBatch, cut: np.ndarray, analysis: Analysis | None = None
+    design: TrialDesign,
+    batch: TrialBatch,
+    cut: np.ndarray,
+    analysis: Analysis | None = None,
+    *,
+    keep_patients: bool = False,
 ) -> LookData:
     """Events and exposure by arm and analysis interval at calendar time ``cut`` (one per trial)."""
     follow = cut[..., None] - batch.entry
@@ -228,20 +245,26 @@ def look_data(
         ev_t, ev_all = (ev & tr).sum(-1), ev.sum(-1)
         r = ev & batch.response
         r_t, r_all = (r & tr).sum(-1), r.sum(-1)
-        return LookData(n_enrolled, evaluable=np.stack([ev_all - ev_t, ev_t], -1),
-                        responders=np.stack([r_all - r_t, r_t], -1))
+        return LookData(
+            n_enrolled,
+            evaluable=np.stack([ev_all - ev_t, ev_t], -1),
+            responders=np.stack([r_all - r_t, r_t], -1),
+        )
     t, d = batch.event_time, batch.dropout_time
     obs = np.clip(np.minimum(np.minimum(t, d), follow), 0.0, None)
     # Compare calendar times exactly as the event-driven cut was computed (entry + t), so the
     # event that triggers a look is counted in it despite floating-point rounding.
     event = (t <= d) & (batch.entry + t <= cut[..., None]) & enrolled
     cuts = np.asarray(design.cutpoints)
+    patients = (obs, event, tr, enrolled) if keep_patients else None
     if len(cuts) == 1:
         ev_t, ev_all = (event & tr).sum(-1), event.sum(-1)
         ex_t, ex_all = np.where(tr, obs, 0.0).sum(-1), obs.sum(-1)
         events = np.stack([ev_all - ev_t, ev_t], -1)[..., None]
         exposure = np.stack([ex_all - ex_t, ex_t], -1)[..., None]
-        return LookData(n_enrolled, events=events.astype(float), exposure=exposure)
+        return LookData(
+            n_enrolled, events=events.astype(float), exposure=exposure, patients=patients
+        )
     widths = np.diff(np.append(cuts, np.inf))
     events = np.empty(obs.shape[:-1] + (2, len(cuts)))
     exposure = np.empty_like(events)
@@ -252,4 +275,4 @@ def look_data(
         ev_t, ex_t = (ev & tr).sum(-1), np.where(tr, ex, 0.0).sum(-1)
         events[..., 0, k], events[..., 1, k] = ev.sum(-1) - ev_t, ev_t
         exposure[..., 0, k], exposure[..., 1, k] = ex.sum(-1) - ex_t, ex_t
-    return LookData(n_enrolled, events=events, exposure=exposure)
+    return LookData(n_enrolled, events=events, exposure=exposure, patients=patients)

@@ -14,7 +14,13 @@ if TYPE_CHECKING:
 
 __all__ = ["OC_COLUMNS", "SimulationResult", "operating_characteristics"]
 
-OC_COLUMNS = ("p_success", "p_futility", "expected_patients", "expected_events", "expected_duration_months")
+OC_COLUMNS = (
+    "p_success",
+    "p_futility",
+    "expected_patients",
+    "expected_events",
+    "expected_duration_months",
+)
 
 
 def _proportion(x: np.ndarray) -> tuple[float, float]:
@@ -59,18 +65,30 @@ def operating_characteristics(trials: xr.Dataset) -> pd.DataFrame:
     for k in trials["analysis"].values:
         reached = trials["look_time"].sel(analysis=k).values
         ok = np.isfinite(reached)
-        rows.append([*_proportion((decision == 1) & (stop == k)),
-                     *_proportion((decision == -1) & (stop == k)),
-                     *_mean(trials["look_patients"].sel(analysis=k).values[ok]),
-                     *_mean(trials["look_events"].sel(analysis=k).values[ok]),
-                     *_mean(reached[ok])])
+        rows.append(
+            [
+                *_proportion((decision == 1) & (stop == k)),
+                *_proportion((decision == -1) & (stop == k)),
+                *_mean(trials["look_patients"].sel(analysis=k).values[ok]),
+                *_mean(trials["look_events"].sel(analysis=k).values[ok]),
+                *_mean(reached[ok]),
+            ]
+        )
         index.append(int(k))
-    rows.append([*_proportion(decision == 1), *_proportion(decision == -1),
-                 *_mean(trials["patients"].values), *_mean(trials["events"].values),
-                 *_mean(trials["duration"].values)])
+    rows.append(
+        [
+            *_proportion(decision == 1),
+            *_proportion(decision == -1),
+            *_mean(trials["patients"].values),
+            *_mean(trials["events"].values),
+            *_mean(trials["duration"].values),
+        ]
+    )
     index.append("overall")
     columns = [c for name in OC_COLUMNS for c in (name, f"{name}_mcse")]
-    table = pd.DataFrame(rows, index=pd.Index(index, name="analysis", dtype=object), columns=columns)
+    table = pd.DataFrame(
+        rows, index=pd.Index(index, name="analysis", dtype=object), columns=columns
+    )
     table.attrs.update(n_trials=int(decision.size), unit="months")
     return table
 
@@ -91,15 +109,27 @@ class SimulationResult:
     seed
     """
 
-    def __init__(self, trials: xr.Dataset, *, design: TrialDesign, scenario: Scenario,
-                 engine: str, seed: object) -> None:
+    def __init__(
+        self,
+        trials: xr.Dataset,
+        *,
+        design: TrialDesign,
+        scenario: Scenario,
+        engine: str,
+        seed: object,
+    ) -> None:
         self.trials = trials
         self.design = design
         self.scenario = scenario
         self.engine = engine
         self.seed = seed
-        trials.attrs.update(engine=engine, seed=str(seed), design=str(design),
-                            scenario=str(scenario), time_unit="months")
+        trials.attrs.update(
+            engine=engine,
+            seed=str(seed),
+            design=str(design),
+            scenario=str(scenario),
+            time_unit="months",
+        )
 
     @property
     def n_trials(self) -> int:
@@ -117,7 +147,9 @@ class SimulationResult:
     def __repr__(self) -> str:
         oc = self.operating_characteristics()
         show = oc[[c for c in oc.columns if not c.endswith("_mcse")]]
-        return (f"SimulationResult: {self.n_trials} trials, engine {self.engine!r}, seed {self.seed}\n"
-                f"{self.design}\n{self.scenario}\n"
-                f"Operating characteristics (time in months; MCSE in operating_characteristics()):\n"
-                f"{show.to_string(float_format=lambda v: f'{v:.4g}')}")
+        return (
+            f"SimulationResult: {self.n_trials} trials, engine {self.engine!r}, seed {self.seed}\n"
+            f"{self.design}\n{self.scenario}\n"
+            f"Operating characteristics (time in months; MCSE in operating_characteristics()):\n"
+            f"{show.to_string(float_format=lambda v: f'{v:.4g}')}"
+        )

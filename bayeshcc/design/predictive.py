@@ -55,8 +55,17 @@ def predictive_success(
     out = np.empty(m)
     for lo in range(0, m, step):
         idx = np.arange(lo, min(lo + step, m))
-        out[idx] = _predict(design, engine, _take(batch, idx), cut[idx], look,
-                            posterior.subset(idx), rule, draws, rng)
+        out[idx] = _predict(
+            design,
+            engine,
+            _take(batch, idx),
+            cut[idx],
+            look,
+            posterior.subset(idx),
+            rule,
+            draws,
+            rng,
+        )
     return out
 
 
@@ -98,7 +107,9 @@ def _predict(design, engine, batch, cut, look, posterior, rule, draws, rng) -> n
             d_new = np.full((m, draws, n), np.inf)
         ev_time = np.where(open_[:, None, :], t_new, np.where(event_seen, t, np.inf)[:, None, :])
         do_time = np.where(open_[:, None, :], d_new, np.where(dropped, d, np.inf)[:, None, :])
-        future = TrialBatch(entry, treated, event_time=ev_time.reshape(rep), dropout_time=do_time.reshape(rep))
+        future = TrialBatch(
+            entry, treated, event_time=ev_time.reshape(rep), dropout_time=do_time.reshape(rep)
+        )
     final = len(design.analyses) - 1
     final_cut = np.maximum(look_time(design, future, final), np.repeat(cut, draws))
     data = look_data(design, future, final_cut, design.analyses[final])

@@ -124,7 +124,9 @@ class PosteriorProbability(Rule):
         if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)):
             raise SpecError(f"PosteriorProbability.value: expected a number, got {value!r}")
         if quantity == "hazard_ratio" and value <= 0:
-            raise SpecError(f"PosteriorProbability.value: a hazard ratio threshold must be > 0, got {value}")
+            raise SpecError(
+                f"PosteriorProbability.value: a hazard ratio threshold must be > 0, got {value}"
+            )
         self.value = float(value)
         self.prob = _probability("PosteriorProbability.prob", prob)
 

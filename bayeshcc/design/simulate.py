@@ -28,14 +28,18 @@ __all__ = ["expected_max_events", "simulate"]
 _CHUNK_ELEMENTS = 250_000
 
 
-def _seed_sequence(seed: int | np.random.SeedSequence | np.random.Generator) -> np.random.SeedSequence:
+def _seed_sequence(
+    seed: int | np.random.SeedSequence | np.random.Generator,
+) -> np.random.SeedSequence:
     if isinstance(seed, np.random.SeedSequence):
         return seed
     if isinstance(seed, np.random.Generator):
         return seed.bit_generator.seed_seq
     if isinstance(seed, (int, np.integer)) and not isinstance(seed, bool) and seed >= 0:
         return np.random.SeedSequence(int(seed))
-    raise SpecError(f"seed: expected a non-negative integer, SeedSequence or Generator, got {seed!r}")
+    raise SpecError(
+        f"seed: expected a non-negative integer, SeedSequence or Generator, got {seed!r}"
+    )
 
 
 def expected_max_events(design: TrialDesign, scenario: Scenario) -> float:
@@ -55,8 +59,14 @@ def expected_max_events(design: TrialDesign, scenario: Scenario) -> float:
         cum = np.concatenate([[0.0], np.cumsum(h[:-1] * widths[:-1])])
         rate = h + drop[arm]
         with np.errstate(invalid="ignore"):
-            piece = np.where(rate > 0, h * np.exp(-cum - drop[arm] * cuts)
-                             * -np.expm1(-rate * widths) / np.where(rate > 0, rate, 1.0), 0.0)
+            piece = np.where(
+                rate > 0,
+                h
+                * np.exp(-cum - drop[arm] * cuts)
+                * -np.expm1(-rate * widths)
+                / np.where(rate > 0, rate, 1.0),
+                0.0,
+            )
         probs.append((1 - scenario.cure_fraction[arm]) * piece.sum())
     p = design.p_treatment
     return design.n_patients * ((1 - p) * probs[0] + p * probs[1])
@@ -101,8 +111,16 @@ class _Look:
             idx = np.flatnonzero(self.active & (self.stream_of == b))
             if idx.size:
                 out[idx] = predictive_success(
-                    self.design, self.engine, _take(self.batch, idx), self.cut[idx], self.k,
-                    self.posterior.subset(idx), rule, draws, gen)
+                    self.design,
+                    self.engine,
+                    _take(self.batch, idx),
+                    self.cut[idx],
+                    self.k,
+                    self.posterior.subset(idx),
+                    rule,
+                    draws,
+                    gen,
+                )
         if self.computed is None:
             self.computed = out
         return out
@@ -150,12 +168,20 @@ def simulate(
     _check(design, scenario, eng, n_trials)
     root = _seed_sequence(seed)
     n_streams = math.ceil(n_trials / TRIALS_PER_STREAM)
-    streams = [np.random.SeedSequence(root.entropy, spawn_key=(*root.spawn_key, i),
-                                      pool_size=root.pool_size) for i in range(n_streams)]
+    streams = [
+        np.random.SeedSequence(
+            root.entropy, spawn_key=(*root.spawn_key, i), pool_size=root.pool_size
+        )
+        for i in range(n_streams)
+    ]
     if chunk_size is None:
         per_trial = design.n_patients * len(design.cutpoints)
         chunk_size = max(1, _CHUNK_ELEMENTS // per_trial)
-    elif isinstance(chunk_size, bool) or not isinstance(chunk_size, (int, np.integer)) or chunk_size < 1:
+    elif (
+        isinstance(chunk_size, bool)
+        or not isinstance(chunk_size, (int, np.integer))
+        or chunk_size < 1
+    ):
         raise SpecError(f"chunk_size: expected a positive integer, got {chunk_size!r}")
     per_chunk = max(1, math.ceil(chunk_size / TRIALS_PER_STREAM))
     chunks = [list(range(s, min(s + per_chunk, n_streams))) for s in range(0, n_streams, per_chunk)]
@@ -174,8 +200,9 @@ def simulate(
     if bar is not None:
         bar.close()
     data = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
-    return SimulationResult(_dataset(design, data), design=design, scenario=scenario,
-                            engine=eng.name, seed=seed)
+    return SimulationResult(
+        _dataset(design, data), design=design, scenario=scenario, engine=eng.name, seed=seed
+    )
 
 
 def _run_chunk(design: TrialDesign, scenario: Scenario, engine: Engine, rng: BlockRNG) -> dict:
@@ -193,7 +220,9 @@ def _run_chunk(design: TrialDesign, scenario: Scenario, engine: Engine, rng: Blo
         arr[active, k] = values[active]
 
     for k in range(k_looks):
-        data = look_data(design, batch, cuts[:, k], design.analyses[k])
+        data = look_data(
+            design, batch, cuts[:, k], design.analyses[k], keep_patients=engine.needs_patients
+        )
         post = engine.posterior(data, design)
         put("look_time", k, cuts[:, k])
         put("look_patients", k, data.enrolled.astype(float))
@@ -208,7 +237,9 @@ def _run_chunk(design: TrialDesign, scenario: Scenario, engine: Engine, rng: Blo
         lose = active & ~win
         if not final:
             ctx.active = lose.copy()
-            lose = lose & (design.futility[k].evaluate(ctx) if design.futility[k] is not None else False)
+            lose = lose & (
+                design.futility[k].evaluate(ctx) if design.futility[k] is not None else False
+            )
         if ctx.computed is not None:
             put("predictive_probability", k, ctx.computed)
         decision[win] = 1
@@ -226,20 +257,29 @@ def _run_chunk(design: TrialDesign, scenario: Scenario, engine: Engine, rng: Blo
 
 
 _ATTRS = {
-    "decision": {"description": "1 success, -1 futility (stopped at an interim or failed at the final)"},
+    "decision": {
+        "description": "1 success, -1 futility (stopped at an interim or failed at the final)"
+    },
     "stop_analysis": {"description": "analysis (1-based) at which the trial stopped"},
     "patients": {"description": "patients enrolled when the trial stopped"},
     "events": {"description": "events (survival) or responders (response) when the trial stopped"},
     "duration": {"description": "calendar time of the stopping analysis", "units": "months"},
-    "look_time": {"description": "calendar time of each look (NaN after stopping)", "units": "months"},
+    "look_time": {
+        "description": "calendar time of each look (NaN after stopping)",
+        "units": "months",
+    },
     "look_patients": {"description": "patients enrolled at each look"},
     "look_events": {"description": "events (survival) or responders (response) at each look"},
     "log_hr_mean": {"description": "posterior mean of log HR (treatment vs control)"},
     "log_hr_sd": {"description": "posterior sd of log HR"},
     "risk_difference_mean": {"description": "posterior mean of p_treatment - p_control"},
     "risk_difference_sd": {"description": "posterior sd of p_treatment - p_control"},
-    "prob_benefit": {"description": "P(HR < 1 | data) (survival) or P(p_t > p_c | data) (response)"},
-    "predictive_probability": {"description": "predictive probability of final success (where computed)"},
+    "prob_benefit": {
+        "description": "P(HR < 1 | data) (survival) or P(p_t > p_c | data) (response)"
+    },
+    "predictive_probability": {
+        "description": "predictive probability of final success (where computed)"
+    },
 }
 
 

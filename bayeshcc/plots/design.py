@@ -44,11 +44,27 @@ def plot_stopping(
     x = np.arange(len(looks))
     labels = [str(k) for k in looks.index]
     success, futility = looks["p_success"].to_numpy(float), looks["p_futility"].to_numpy(float)
-    err = (2 * looks["p_success_mcse"].to_numpy(float), 2 * looks["p_futility_mcse"].to_numpy(float))
-    ax.bar(x, success, color="tab:green", label="stop for success",
-           yerr=err[0] if errorbars else None, capsize=3)
-    ax.bar(x, futility, bottom=success, color="tab:red", label="stop for futility",
-           yerr=err[1] if errorbars else None, capsize=3)
+    err = (
+        2 * looks["p_success_mcse"].to_numpy(float),
+        2 * looks["p_futility_mcse"].to_numpy(float),
+    )
+    ax.bar(
+        x,
+        success,
+        color="tab:green",
+        label="stop for success",
+        yerr=err[0] if errorbars else None,
+        capsize=3,
+    )
+    ax.bar(
+        x,
+        futility,
+        bottom=success,
+        color="tab:red",
+        label="stop for futility",
+        yerr=err[1] if errorbars else None,
+        capsize=3,
+    )
     ax.set_xticks(x, labels)
     ax.set_xlabel("analysis")
     ax.set_ylabel("probability")

@@ -44,7 +44,7 @@ def exact_oc(p_control: float, p_treatment: float) -> dict[str, float]:
     later = np.zeros((21, 21))
     for i in range(21):
         for j in range(21):
-            later[i, j] = pc @ final_win[i:i + 21, j:j + 21] @ pt
+            later[i, j] = pc @ final_win[i : i + 21, j : j + 21] @ pt
     go_on = ~interim_stop
     return {
         "interim_success": float((joint * interim_win).sum()),
@@ -56,13 +56,19 @@ def exact_oc(p_control: float, p_treatment: float) -> dict[str, float]:
 @pytest.mark.parametrize(("p_control", "p_treatment"), [(0.2, 0.2), (0.2, 0.45)])
 def test_simulated_oc_matches_enumeration(p_control, p_treatment):
     design = TrialDesign(
-        control="control", treatment="treatment", n_patients=80, accrual=Accrual(duration=20),
-        analyses=[Analysis(patients=40), Analysis(patients=80)], endpoint="response",
-        success=SUCCESS, futility=FUTILITY,
+        control="control",
+        treatment="treatment",
+        n_patients=80,
+        accrual=Accrual(duration=20),
+        analyses=[Analysis(patients=40), Analysis(patients=80)],
+        endpoint="response",
+        success=SUCCESS,
+        futility=FUTILITY,
     )
     scenario = Scenario.fixed(response_rates={"control": p_control, "treatment": p_treatment})
-    result = simulate(design, scenario, n_trials=N_TRIALS, seed=2014, engine="conjugate",
-                      progress=False)
+    result = simulate(
+        design, scenario, n_trials=N_TRIALS, seed=2014, engine="conjugate", progress=False
+    )
     oc = result.operating_characteristics()
     exact = exact_oc(p_control, p_treatment)
     simulated = {

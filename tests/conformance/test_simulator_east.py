@@ -26,7 +26,10 @@ HR, MEDIAN, END = 0.5, 10.0, 42.0
 @pytest.fixture(scope="module")
 def design() -> TrialDesign:
     return TrialDesign(
-        control="control", treatment="treatment", n_patients=48, accrual=Accrual(duration=12),
+        control="control",
+        treatment="treatment",
+        n_patients=48,
+        accrual=Accrual(duration=12),
         analyses=[Analysis(months=END)],
         success=PosteriorProbability("hazard_ratio", "<", 1, prob=0.975),
     )
@@ -58,8 +61,13 @@ def test_analytic_expected_events_match_east():
 
 
 def test_expected_events_and_power(design):
-    result = simulate(design, Scenario.fixed(median=MEDIAN, hazard_ratio=HR), n_trials=N_TRIALS,
-                      seed=65, progress=False)
+    result = simulate(
+        design,
+        Scenario.fixed(median=MEDIAN, hazard_ratio=HR),
+        n_trials=N_TRIALS,
+        seed=65,
+        progress=False,
+    )
     oc = result.operating_characteristics().loc["overall"]
     assert abs(oc["expected_events"] - analytic_expected_events()) < 4 * oc["expected_events_mcse"]
     assert np.all(result.trials["duration"].values == END)
@@ -69,8 +77,11 @@ def test_expected_events_and_power(design):
 
 def test_generated_trials_give_east_logrank_power(design):
     n = 20_000
-    batch = generate(design, Scenario.fixed(median=MEDIAN, hazard_ratio=HR),
-                     BlockRNG([np.random.default_rng(6)], [n]))
+    batch = generate(
+        design,
+        Scenario.fixed(median=MEDIAN, hazard_ratio=HR),
+        BlockRNG([np.random.default_rng(6)], [n]),
+    )
     follow = END - batch.entry
     time = np.minimum(batch.event_time, follow)
     event = batch.event_time <= follow

@@ -31,7 +31,10 @@ def test_schoenfeld_events_match_checks_md():
 @pytest.fixture(scope="module")
 def design() -> TrialDesign:
     return TrialDesign(
-        control="control", treatment="treatment", n_patients=600, accrual=Accrual(duration=24),
+        control="control",
+        treatment="treatment",
+        n_patients=600,
+        accrual=Accrual(duration=24),
         analyses=[Analysis(events=math.ceil(schoenfeld_events(0.7)))],
         success=PosteriorProbability("hazard_ratio", "<", 1, prob=0.975),
     )
@@ -40,8 +43,14 @@ def design() -> TrialDesign:
 @pytest.mark.parametrize(("hr", "expected"), [(0.7, 0.90), (1.0, 0.025)])
 @pytest.mark.parametrize("engine", ["laplace", "conjugate"])
 def test_power_and_type_one_error(design, hr, expected, engine):
-    result = simulate(design, Scenario.fixed(median=12, hazard_ratio=hr), n_trials=N_TRIALS,
-                      seed=20240601, engine=engine, progress=False)
+    result = simulate(
+        design,
+        Scenario.fixed(median=12, hazard_ratio=hr),
+        n_trials=N_TRIALS,
+        seed=20240601,
+        engine=engine,
+        progress=False,
+    )
     oc = result.operating_characteristics()
     p = oc.loc["overall", "p_success"]
     mcse = math.sqrt(expected * (1 - expected) / N_TRIALS)

@@ -151,6 +151,10 @@ def test_haic_sessions_and_the_documented_discrepancy(study):
         study, "treatment exposure", "HAIC sessions (total)", "All patients"
     ).estimate
     assert stated == 136
+    mean = _published(
+        study, "treatment exposure", "HAIC sessions per patient (mean)", "All patients"
+    )
+    assert mean.estimate == 2.0 == round(136 / 67, 1)
 
 
 def test_toxicity_counts_reproduce_the_printed_percentages(study):

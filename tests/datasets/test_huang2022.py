@@ -189,6 +189,7 @@ def test_overall_adverse_events_agree_with_the_text(study):
             assert round(100 * k / N[arm], 1) == pct
     for arm, k, pct in zip(N, (6, 8), (10.9, 13.6), strict=True):
         assert _published(study, "AE (serious)", "patients with event", arm).estimate == k
+        assert _published(study, "AE (serious)", "percent with event", arm).estimate == pct
         assert round(100 * k / N[arm], 1) == pct
     # no single event can affect more patients than had any treatment-related AE
     f = study.adverse_events.frame
@@ -216,6 +217,44 @@ def test_baseline_agrees_with_the_text(study):
     assert round(100 * both[("AFP, ng/mL", ">1000")] / 114, 1) == 61.4
     cohort = study.baseline["cohort_summary"].set_index(["characteristic", "statistic"])["value"]
     assert cohort[("Age", "mean")] == 49.1 and cohort[("Age", "sd")] == 11.5
+
+
+def test_cohort_summary_typed_from_the_text(study):
+    cohort = study.baseline["cohort_summary"].set_index(["characteristic", "statistic"])["value"]
+    # Results para 1 and Discussion para 4, typed
+    stated = {
+        (
+            "Patients screened (TACE failure/refractoriness treated with HAIC or sorafenib)",
+            "count",
+        ): 193,
+        ("Patients", "count"): 114,
+        ("Sex: male", "count"): 106,
+        ("Sex: female", "count"): 8,
+        ("Age", "mean"): 49.1,
+        ("Age", "sd"): 11.5,
+        ("HBV infection", "percent"): 82.5,
+        ("Multiple lesions", "percent"): 78.1,
+        ("Absence of portal vein tumor thrombus", "percent"): 69.3,
+        ("Maximum tumor size (RECIST)", "mean"): 10.3,
+        ("Maximum tumor size (RECIST)", "sd"): 3.6,
+        ("Maximum tumor size (RECIST)", "median"): 10.3,
+        ("Maximum tumor size (RECIST)", "q1"): 8.2,
+        ("Maximum tumor size (RECIST)", "q3"): 12.9,
+        ("AFP >1000 ng/mL", "percent"): 61.4,
+        ("Subsequent therapy after progression: FOLFOX-HAIC arm", "count"): 17,
+        ("Subsequent therapy after progression: Sorafenib arm", "count"): 25,
+    }
+    assert cohort.to_dict() == stated
+    # and they agree with Table 1 and the subsequent-therapy table
+    t1 = study.baseline["table1"].groupby(["characteristic", "category"])["count"].sum()
+    assert t1[("Sex", "Male")] == cohort[("Sex: male", "count")]
+    pct = 100 * t1[("Portal vein tumor thrombus", "Absence")] / cohort[("Patients", "count")]
+    assert round(pct, 1) == cohort[("Absence of portal vein tumor thrombus", "percent")]
+    st = study.baseline["subsequent_therapy"].groupby("arm")["count"].sum()
+    assert (
+        st["FOLFOX-HAIC"]
+        == cohort[("Subsequent therapy after progression: FOLFOX-HAIC arm", "count")]
+    )
 
 
 def test_subsequent_therapy_totals(study):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import tomllib
 from importlib import resources
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -80,6 +81,18 @@ def test_published_rows_each_name_a_source(name):
     assert pub["source"].notna().all()
     assert (pub["source"].str.len() > 4).all()
     assert pub["endpoint"].notna().all() and pub["quantity"].notna().all()
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_published_p_values_agree_with_their_printed_text(name):
+    pub = bh.datasets.load(name).published
+    has_text = pub["p_value_text"].notna()
+    dash = pub["p_value_text"] == "-"
+    assert pub.loc[~has_text | dash, "p_value"].isna().all()
+    rows = pub[has_text & ~dash]
+    printed = rows["p_value_text"].str.lstrip("<").astype(float)
+    assert np.allclose(rows["p_value"], printed), rows[~np.isclose(rows["p_value"], printed)]
+    assert rows["p_value"].between(0, 1).all()
 
 
 @pytest.mark.parametrize("name", NAMES)

@@ -31,8 +31,14 @@ def rng(n_trials: int, seed: int = 1) -> BlockRNG:
 
 
 def make_design(**kw) -> TrialDesign:
-    args = dict(control="C", treatment="T", n_patients=60, accrual=Accrual(duration=12),
-                analyses=[Analysis(events=20), Analysis(events=40)], success=RULE)
+    args = dict(
+        control="C",
+        treatment="T",
+        n_patients=60,
+        accrual=Accrual(duration=12),
+        analyses=[Analysis(events=20), Analysis(events=40)],
+        success=RULE,
+    )
     args.update(kw)
     return TrialDesign(**args)
 
@@ -86,20 +92,34 @@ def test_piecewise_inverse_and_cumulative_hazard_are_inverse():
 
 
 def test_event_times_follow_the_piecewise_truth_with_cure():
-    scenario = Scenario.fixed(hazards=[0.1, 0.03], cutpoints=[0, 6], hazard_ratio=[1.0, 0.5],
-                              cure_fraction={"control": 0.0, "treatment": 0.2})
+    scenario = Scenario.fixed(
+        hazards=[0.1, 0.03],
+        cutpoints=[0, 6],
+        hazard_ratio=[1.0, 0.5],
+        cure_fraction={"control": 0.0, "treatment": 0.2},
+    )
     d = make_design(n_patients=200)
     batch = generate(d, scenario, rng(100))
     t, tr = batch.event_time, batch.treated
     cuts, haz = np.asarray(scenario.cutpoints), scenario.hazards()
     ctrl = t[~tr]
     assert np.isfinite(ctrl).all()
-    assert stats.kstest(ctrl, lambda x: 1 - np.exp(-cumulative_hazard(np.asarray(x), cuts, haz[0]))).pvalue > ALPHA
+    assert (
+        stats.kstest(
+            ctrl, lambda x: 1 - np.exp(-cumulative_hazard(np.asarray(x), cuts, haz[0]))
+        ).pvalue
+        > ALPHA
+    )
     treat = t[tr]
     cured = ~np.isfinite(treat)
     assert cured.mean() == pytest.approx(0.2, abs=4 * math.sqrt(0.16 / treat.size))
     sick = treat[~cured]
-    assert stats.kstest(sick, lambda x: 1 - np.exp(-cumulative_hazard(np.asarray(x), cuts, haz[1]))).pvalue > ALPHA
+    assert (
+        stats.kstest(
+            sick, lambda x: 1 - np.exp(-cumulative_hazard(np.asarray(x), cuts, haz[1]))
+        ).pvalue
+        > ALPHA
+    )
     assert np.all(np.isinf(batch.dropout_time))
 
 
@@ -112,9 +132,16 @@ def test_dropout_is_exponential_per_arm():
 
 
 def test_event_triggered_looks_count_exactly_the_target():
-    d = make_design(n_patients=100, dropout=Dropout(proportion=0.1, by=12),
-                    analyses=[Analysis(events=30), Analysis(patients=100, min_follow_up=6),
-                              Analysis(events=70, min_follow_up=3)], cutpoints=[0, 4, 10])
+    d = make_design(
+        n_patients=100,
+        dropout=Dropout(proportion=0.1, by=12),
+        analyses=[
+            Analysis(events=30),
+            Analysis(patients=100, min_follow_up=6),
+            Analysis(events=70, min_follow_up=3),
+        ],
+        cutpoints=[0, 4, 10],
+    )
     batch = generate(d, Scenario.fixed(median=8, hazard_ratio=0.7), rng(500))
     cuts = analysis_times(d, batch)
     assert np.all(np.diff(cuts, axis=1) >= 0)
@@ -126,8 +153,12 @@ def test_event_triggered_looks_count_exactly_the_target():
 
 
 def test_look_data_matches_a_patient_by_patient_loop():
-    d = make_design(n_patients=25, dropout=Dropout(rate=0.03), cutpoints=[0, 2, 5],
-                    analyses=[Analysis(months=10)])
+    d = make_design(
+        n_patients=25,
+        dropout=Dropout(rate=0.03),
+        cutpoints=[0, 2, 5],
+        analyses=[Analysis(months=10)],
+    )
     batch = generate(d, Scenario.fixed(median=6, hazard_ratio=0.6), rng(4, seed=3))
     cut = np.array([5.0, 10.0, 15.0, 30.0])
     data = look_data(d, batch, cut)
@@ -148,3 +179,11 @@ def test_look_data_matches_a_patient_by_patient_loop():
         assert data.events[i] == pytest.approx(events)
         assert data.exposure[i] == pytest.approx(exposure)
         assert data.enrolled[i] == (batch.entry[i] <= cut[i]).sum()
+
+
+def test_a_redundant_cutpoint_leaves_event_times_unchanged():
+    # Splitting a period into two with the same hazard is the same truth (piecewise inverse).
+    e = np.random.default_rng(9).standard_exponential(1000)
+    one = piecewise_inverse(e, np.array([0.0, 6.0]), np.array([0.1, 0.04]))
+    two = piecewise_inverse(e, np.array([0.0, 2.5, 6.0]), np.array([0.1, 0.1, 0.04]))
+    assert two == pytest.approx(one, rel=1e-12)

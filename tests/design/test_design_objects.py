@@ -21,8 +21,14 @@ RULE = PosteriorProbability("hazard_ratio", "<", 1, prob=0.975)
 
 
 def design(**overrides) -> TrialDesign:
-    kwargs = dict(control="C", treatment="T", n_patients=200, accrual=Accrual(duration=12),
-                  analyses=[Analysis(events=60), Analysis(events=120)], success=RULE)
+    kwargs = dict(
+        control="C",
+        treatment="T",
+        n_patients=200,
+        accrual=Accrual(duration=12),
+        analyses=[Analysis(events=60), Analysis(events=120)],
+        success=RULE,
+    )
     kwargs.update(overrides)
     return TrialDesign(**kwargs)
 
@@ -55,13 +61,17 @@ def test_valid_design_prints_its_looks_and_rules():
     ],
 )
 def test_invalid_design_names_the_field(overrides, field):
-    with pytest.raises(SpecError, match=f"TrialDesign.{field}".replace("[", r"\[").replace("]", r"\]")):
+    with pytest.raises(
+        SpecError, match=f"TrialDesign.{field}".replace("[", r"\[").replace("]", r"\]")
+    ):
         design(**overrides)
 
 
 def test_response_endpoint_rejects_event_triggers():
     with pytest.raises(SpecError, match=r"analyses\[0\].events"):
-        design(endpoint="response", success=PosteriorProbability("risk_difference", ">", 0, prob=0.9))
+        design(
+            endpoint="response", success=PosteriorProbability("risk_difference", ">", 0, prob=0.9)
+        )
 
 
 @pytest.mark.parametrize(
@@ -81,9 +91,15 @@ def test_response_endpoint_rejects_event_triggers():
         (lambda: Analysis(months=12, min_follow_up=3), "Analysis.min_follow_up"),
         (lambda: Scenario.fixed(median=-3), "Scenario.median"),
         (lambda: Scenario.fixed(hazards=[0.1, -0.1], cutpoints=[0, 6]), r"Scenario.hazards\[1\]"),
-        (lambda: Scenario.fixed(median=10, hazard_ratio=[1, 0.5, 0.5], cutpoints=[0, 3]), "Scenario.hazard_ratio"),
+        (
+            lambda: Scenario.fixed(median=10, hazard_ratio=[1, 0.5, 0.5], cutpoints=[0, 3]),
+            "Scenario.hazard_ratio",
+        ),
         (lambda: Scenario.fixed(median=10, cure_fraction=1.0), "Scenario.cure_fraction"),
-        (lambda: Scenario.fixed(response_rates={"control": 0.2, "treatment": 1.4}), "Scenario.response_rates"),
+        (
+            lambda: Scenario.fixed(response_rates={"control": 0.2, "treatment": 1.4}),
+            "Scenario.response_rates",
+        ),
         (lambda: SurvivalPrior(log_hr=(0.0, -1.0)), r"SurvivalPrior.log_hr\[1\]"),
         (lambda: PosteriorProbability("hazard_ratio", "less", 1, prob=0.9), "direction"),
         (lambda: PosteriorProbability("median", "<", 1, prob=0.9), "quantity"),
@@ -129,8 +145,15 @@ def test_simulate_rejects_bad_arguments():
     with pytest.raises(SpecError, match="engine"):
         simulate(d, s, n_trials=10, seed=1, engine="gibbs")
     with pytest.raises(SpecError, match="response_rates"):
-        simulate(design(endpoint="response", analyses=[Analysis(patients=100), Analysis(patients=200)],
-                        success=PosteriorProbability("risk_difference", ">", 0, prob=0.9)),
-                 s, n_trials=10, seed=1)
+        simulate(
+            design(
+                endpoint="response",
+                analyses=[Analysis(patients=100), Analysis(patients=200)],
+                success=PosteriorProbability("risk_difference", ">", 0, prob=0.9),
+            ),
+            s,
+            n_trials=10,
+            seed=1,
+        )
     with pytest.raises(SpecError, match="cutpoints"):
         simulate(design(cutpoints=[0, 6]), s, n_trials=10, seed=1, engine="conjugate")

@@ -1,0 +1,115 @@
+"""Design specs: every models/design_*.toml runs; bad specs raise SpecError naming the key."""
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import pandas as pd
+import pytest
+import xarray as xr
+
+from bayeshcc.design.cli import load_design_spec, run_simulate_spec
+from bayeshcc.errors import SpecError
+
+MODELS = Path(__file__).resolve().parents[2] / "models"
+SPECS = sorted(MODELS.glob("design_*.toml"))
+
+MINIMAL = """
+[design]
+control = "C"
+treatment = "T"
+n_patients = 100
+[design.accrual]
+duration = 12
+[[design.analyses]]
+events = 40
+[[design.analyses]]
+events = 80
+[design.success]
+quantity = "hazard_ratio"
+direction = "<"
+value = 1
+prob = 0.975
+[scenario]
+median = 10
+hazard_ratio = 0.7
+"""
+
+
+def test_there_are_design_specs():
+    assert any(p.name == "design_haic_vs_sorafenib_fixed.toml" for p in SPECS)
+
+
+@pytest.mark.parametrize("spec", SPECS, ids=[p.stem for p in SPECS])
+def test_every_design_spec_runs(spec, tmp_path, capsys):
+    result = run_simulate_spec(spec, out=tmp_path, n_trials=60, seed=3, progress=False)
+    assert result.n_trials == 60
+    printed = capsys.readouterr().out
+    assert "p_success" in printed and "overall" in printed
+    oc = pd.read_csv(tmp_path / "operating_characteristics.csv", index_col=0)
+    assert list(oc.index) == ["1", "2", "overall"] or "overall" in oc.index
+    with xr.open_dataset(tmp_path / "trials.nc", engine="h5netcdf") as trials:
+        assert trials.sizes["trial"] == 60
+    assert (tmp_path / "stopping.png").stat().st_size > 1000
+
+
+def test_minimal_spec_and_defaults(tmp_path):
+    path = tmp_path / "design_min.toml"
+    path.write_text(MINIMAL)
+    design, scenario, sim = load_design_spec(path)
+    assert design.n_patients == 100 and design.allocation == (1, 1) and sim == {}
+    assert str(design.success[-1]) == "P(HR < 1 | data) > 0.975"
+    assert scenario.hazard_ratios == (0.7,)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "key"),
+    [
+        ("n_patients = 100", "n_patients = 100\nsample_size = 3", "design.sample_size"),
+        ("n_patients = 100", 'n_patients = "100"', "design.n_patients"),
+        ("n_patients = 100", "n_patients = 100.0", "design.n_patients"),
+        ("duration = 12", "duration = 12\nspeed = 1", "design.accrual.speed"),
+        ("duration = 12", 'duration = "long"', "design.accrual.duration"),
+        ("events = 40", "events = 40\nwhen = 1", r"design.analyses\[0\].when"),
+        ("events = 80", "events = 800", r"design.*analyses\[1\].events"),
+        ('direction = "<"', 'direction = "below"', "design.success"),
+        ("prob = 0.975", "prob = 0.975\nthreshold = 1", "design.success.threshold"),
+        ("median = 10", "median = -10", "scenario"),
+        ("median = 10", "median = 10\nmedian_t = 20", "scenario.median_t"),
+        ("hazard_ratio = 0.7", "hazard_ratio = [0.7, true]", r"scenario.hazard_ratio\[1\]"),
+        ("[scenario]", "[simulation]\nn_trial = 3\n[scenario]", "simulation.n_trial"),
+    ],
+)
+def test_bad_specs_name_the_key(tmp_path, old, new, key):
+    path = tmp_path / "design_bad.toml"
+    assert old in MINIMAL
+    path.write_text(MINIMAL.replace(old, new, 1))
+    with pytest.raises(SpecError, match=key):
+        load_design_spec(path)
+
+
+def test_not_toml_is_a_spec_error(tmp_path):
+    path = tmp_path / "design_broken.toml"
+    path.write_text("[design\n")
+    with pytest.raises(SpecError, match="not valid TOML"):
+        load_design_spec(path)
+
+
+def test_combined_and_per_look_rules(tmp_path):
+    text = MINIMAL.replace(
+        "[[design.analyses]]\nevents = 40",
+        """[[design.analyses]]
+events = 40
+success = { all = [ { quantity = "hazard_ratio", direction = "<", value = 1, prob = 0.999 },
+                    { quantity = "hazard_ratio", direction = "<", value = 0.8, prob = 0.5 } ] }
+futility = { type = "predictive", direction = "<", prob = 0.05, draws = 20 }""",
+    )
+    path = tmp_path / "design_rules.toml"
+    path.write_text(text)
+    design, _, _ = load_design_spec(path)
+    assert str(design.success[0]) == "P(HR < 1 | data) > 0.999 and P(HR < 0.8 | data) > 0.5"
+    assert str(design.futility[0]) == "P(success at final | data) < 0.05"
+    assert design.futility[1] is None
+    assert str(design.success[1]) == "P(HR < 1 | data) > 0.975"

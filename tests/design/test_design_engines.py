@@ -1,0 +1,165 @@
+"""Posterior engines against closed forms and direct numerical computation."""
+
+import math
+
+import numpy as np
+import pytest
+from scipy import integrate, optimize, special, stats
+
+from bayeshcc.design.engines import (
+    BetaPosterior,
+    GammaPosterior,
+    get_engine,
+    laplace_ph,
+    prob_difference_above,
+)
+from bayeshcc.errors import SpecError
+
+VAGUE_HAZARD = (math.log(0.05), 10.0)
+VAGUE_HR = (0.0, 10.0)
+
+
+def test_laplace_single_interval_matches_the_closed_form():
+    # One interval, vague priors: mode log(dt/Et) - log(dc/Ec), variance 1/dt + 1/dc, up to the
+    # prior's precision 1/100.
+    events = np.array([[[60.0], [45.0]], [[12.0], [7.0]], [[150.0], [151.0]]])
+    exposure = np.array([[[800.0], [900.0]], [[100.0], [130.0]], [[3000.0], [2800.0]]])
+    post = laplace_ph(events, exposure, VAGUE_HAZARD, VAGUE_HR)
+    d, e = events[..., 0], exposure[..., 0]
+    mean = np.log(d[:, 1] / e[:, 1]) - np.log(d[:, 0] / e[:, 0])
+    sd = np.sqrt(1 / d[:, 1] + 1 / d[:, 0])
+    # The prior pulls the mode towards 0 by about (sd^2 / 10^2) |mean| and the baselines' priors
+    # add a little more: allow twice that plus 1e-4.
+    assert np.all(np.abs(post.mean - mean) < 2 * sd**2 / 100 * (np.abs(mean) + 1) + 1e-4)
+    assert post.sd == pytest.approx(sd, rel=2e-3)
+    p = post.prob("hazard_ratio", "<", 1.0)
+    assert p == pytest.approx(stats.norm.cdf(-post.mean / post.sd))
+    assert post.prob("hazard_ratio", ">", 0.8) == pytest.approx(
+        stats.norm.sf((math.log(0.8) - post.mean) / post.sd)
+    )
+
+
+def neg_log_post(theta, dc, dt, ec, et, prior_a, prior_b):
+    alpha, beta = theta[:-1], theta[-1]
+    ll = (dc + dt) @ alpha + dt.sum() * beta - ec @ np.exp(alpha) - et @ np.exp(alpha + beta)
+    lp = -((alpha - prior_a[0]) ** 2).sum() / (2 * prior_a[1] ** 2) - (beta - prior_b[0]) ** 2 / (
+        2 * prior_b[1] ** 2
+    )
+    return -(ll + lp)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_laplace_piecewise_mode_and_curvature_match_direct_optimisation(seed):
+    rng = np.random.default_rng(seed)
+    j = 4
+    exposure = rng.uniform(5, 200, size=(1, 2, j))
+    events = rng.poisson(exposure * np.array([[0.05], [0.03]])[None]).astype(float)
+    events[0, 1, 3] = 0.0  # an interval without treatment events
+    prior_a, prior_b = (math.log(0.05), 2.0), (0.0, 1.0)  # informative enough to matter
+    post = laplace_ph(events, exposure, prior_a, prior_b)
+    args = (events[0, 0], events[0, 1], exposure[0, 0], exposure[0, 1], prior_a, prior_b)
+    res = optimize.minimize(
+        neg_log_post, np.zeros(j + 1), args=args, method="BFGS", options={"gtol": 1e-10}
+    )
+    assert post.mean[0] == pytest.approx(res.x[-1], abs=1e-5)
+    assert post.alpha[0] == pytest.approx(res.x[:-1], abs=1e-5)
+    # Marginal variance of beta from the numerical Hessian at the mode.
+    h = np.zeros((j + 1, j + 1))
+    eps = 1e-4
+    for a in range(j + 1):
+        for b in range(j + 1):
+            ea, eb = np.eye(j + 1)[a] * eps, np.eye(j + 1)[b] * eps
+            h[a, b] = (
+                neg_log_post(res.x + ea + eb, *args)
+                - neg_log_post(res.x + ea - eb, *args)
+                - neg_log_post(res.x - ea + eb, *args)
+                + neg_log_post(res.x - ea - eb, *args)
+            ) / (4 * eps**2)
+    cov = np.linalg.inv(h)
+    assert post.sd[0] == pytest.approx(math.sqrt(cov[-1, -1]), rel=1e-4)
+    # The conditional of alpha given beta used by predictive sampling.
+    slope = -np.linalg.solve(h[:-1, :-1], h[:-1, -1])
+    assert post.alpha_slope[0] == pytest.approx(slope, rel=1e-4, abs=1e-8)
+
+
+def test_laplace_survives_degenerate_data():
+    events = np.array([[[0.0], [0.0]], [[5.0], [0.0]], [[0.0], [4.0]]])
+    exposure = np.array([[[0.0], [0.0]], [[50.0], [60.0]], [[40.0], [30.0]]])
+    post = laplace_ph(events, exposure, VAGUE_HAZARD, VAGUE_HR)
+    assert np.all(np.isfinite(post.mean)) and np.all(np.isfinite(post.sd))
+    assert post.mean[0] == pytest.approx(0.0, abs=1e-6) and post.sd[0] == pytest.approx(
+        10.0, rel=1e-6
+    )
+    assert post.mean[1] < -2 and post.mean[2] > 2
+
+
+def test_gamma_posterior_probability_is_exact():
+    shape = np.array([[30.001, 20.001], [5.5, 9.0]])
+    rate = np.array([[400.0, 410.0], [60.0, 55.0]])
+    post = GammaPosterior(shape, rate)
+    for c in (1.0, 0.7):
+        p = post.prob("hazard_ratio", "<", c)
+        for i in range(2):
+            lc = stats.gamma(shape[i, 0], scale=1 / rate[i, 0])
+            lt = stats.gamma(shape[i, 1], scale=1 / rate[i, 1])
+            ref = integrate.quad(
+                lambda x, lt=lt, lc=lc, c=c: lc.pdf(x) * lt.cdf(c * x), 0, np.inf, epsabs=1e-12
+            )[0]
+            assert p[i] == pytest.approx(ref, abs=1e-8)
+    s = post.summary()
+    mean = (
+        special.digamma(shape[:, 1])
+        - np.log(rate[:, 1])
+        - special.digamma(shape[:, 0])
+        + np.log(rate[:, 0])
+    )
+    assert s["log_hr_mean"] == pytest.approx(mean)
+    assert post.prob("hazard_ratio", ">", 1.0) == pytest.approx(
+        1 - post.prob("hazard_ratio", "<", 1.0)
+    )
+
+
+@pytest.mark.parametrize(
+    ("a_t", "b_t", "a_c", "b_c", "delta", "tol"),
+    [
+        (1, 1, 1, 1, 0.0, 1e-8),
+        (19, 37, 2, 58, 0.0, 1e-8),
+        (19, 37, 2, 58, 0.2, 1e-8),
+        (12, 30, 8, 34, -0.05, 1e-8),
+        (1, 101, 1, 101, 0.0, 1e-8),
+        (0.5, 20.5, 3.5, 17.5, 0.05, 1e-4),
+    ],
+)
+def test_beta_difference_probability_matches_adaptive_quadrature(a_t, b_t, a_c, b_c, delta, tol):
+    ref = integrate.quad(
+        lambda x: stats.beta.pdf(x, a_c, b_c) * stats.beta.sf(x + delta, a_t, b_t),
+        0,
+        1,
+        epsabs=1e-13,
+        limit=200,
+    )[0]
+    assert prob_difference_above(a_t, b_t, a_c, b_c, delta) == pytest.approx(ref, abs=tol)
+    post = BetaPosterior(np.array([[a_c, a_t]], float), np.array([[b_c, b_t]], float))
+    assert post.prob("risk_difference", ">", delta)[0] == pytest.approx(ref, abs=tol)
+    assert post.prob("risk_difference", "<", delta)[0] == pytest.approx(1 - ref, abs=tol)
+
+
+def test_laplace_and_conjugate_agree_with_many_events():
+    # With ~100 events per arm the normal approximation of log HR is close to the exact
+    # gamma-ratio posterior (difference in P(HR < 1) well below 0.01).
+    rng = np.random.default_rng(4)
+    exposure = rng.uniform(900, 1100, size=(200, 2, 1))
+    events = rng.poisson(exposure * np.array([[0.1], [0.08]])).astype(float)
+    lap = laplace_ph(events, exposure, VAGUE_HAZARD, VAGUE_HR).prob("hazard_ratio", "<", 1.0)
+    exact = GammaPosterior(0.001 + events[..., 0], 0.001 + exposure[..., 0]).prob(
+        "hazard_ratio", "<", 1.0
+    )
+    assert np.abs(lap - exact).max() < 0.01
+
+
+def test_unknown_engine_and_wrong_quantity():
+    with pytest.raises(SpecError, match="engine"):
+        get_engine("bootstrap")
+    post = GammaPosterior(np.ones((1, 2)), np.ones((1, 2)))
+    with pytest.raises(SpecError, match="risk_difference"):
+        post.prob("risk_difference", ">", 0.0)

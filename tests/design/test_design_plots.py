@@ -1,0 +1,50 @@
+"""plot_stopping draws what the OC table says."""
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+
+from bayeshcc.design import Accrual, Analysis, PosteriorProbability, Scenario, TrialDesign, simulate
+from bayeshcc.plots.design import plot_stopping
+
+
+@pytest.fixture(scope="module")
+def result():
+    design = TrialDesign(
+        control="C",
+        treatment="T",
+        n_patients=100,
+        accrual=Accrual(duration=12),
+        analyses=[Analysis(events=30), Analysis(events=60), Analysis(events=80)],
+        success=PosteriorProbability("hazard_ratio", "<", 1, prob=0.99),
+        futility=PosteriorProbability("hazard_ratio", ">", 1, prob=0.6),
+    )
+    return simulate(
+        design, Scenario.fixed(median=10, hazard_ratio=0.7), n_trials=300, seed=1, progress=False
+    )
+
+
+def test_bars_are_the_stopping_probabilities(result):
+    oc = result.operating_characteristics()
+    ax = plot_stopping(result)
+    bars = [p for p in ax.patches]
+    assert len(bars) == 6
+    heights = np.array([b.get_height() for b in bars])
+    assert heights[:3] == pytest.approx(oc.loc[[1, 2, 3], "p_success"].to_numpy(float))
+    assert heights[3:] == pytest.approx(oc.loc[[1, 2, 3], "p_futility"].to_numpy(float))
+    bottoms = np.array([b.get_y() for b in bars[3:]])
+    assert bottoms == pytest.approx(heights[:3])
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["1", "2", "3"]
+    assert f"{oc.loc['overall', 'p_success']:.3f}" in ax.get_title()
+    plt.close(ax.figure)
+
+
+def test_accepts_a_table_and_an_axes(result):
+    fig, ax = plt.subplots()
+    out = plot_stopping(result.operating_characteristics(), ax=ax, errorbars=False)
+    assert out is ax and len(ax.patches) == 6
+    plt.close(fig)

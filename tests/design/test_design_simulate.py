@@ -1,0 +1,143 @@
+"""simulate(): reproducibility, chunk-size invariance, outcomes and the OC table."""
+
+import math
+
+import numpy as np
+import pytest
+import xarray as xr
+
+from bayeshcc.design import (
+    Accrual,
+    Analysis,
+    Dropout,
+    PosteriorProbability,
+    Scenario,
+    SimulationResult,
+    TrialDesign,
+    simulate,
+)
+from bayeshcc.design.oc import OC_COLUMNS
+
+SUCCESS = PosteriorProbability("hazard_ratio", "<", 1, prob=0.975)
+FUTILITY = PosteriorProbability("hazard_ratio", ">", 1, prob=0.5)
+
+
+@pytest.fixture(scope="module")
+def design() -> TrialDesign:
+    return TrialDesign(
+        control="C",
+        treatment="T",
+        n_patients=120,
+        accrual=Accrual(rate=[4.0, 8.0], cutpoints=[0, 3], ramp_up=2),
+        dropout=Dropout(proportion=0.05, by=12),
+        analyses=[Analysis(events=40), Analysis(events=80)],
+        success=SUCCESS,
+        futility=FUTILITY,
+    )
+
+
+@pytest.fixture(scope="module")
+def result(design) -> SimulationResult:
+    return simulate(
+        design, Scenario.fixed(median=10, hazard_ratio=0.6), n_trials=1100, seed=42, progress=False
+    )
+
+
+def test_same_seed_same_results_whatever_the_chunk_size(design, result):
+    scenario = Scenario.fixed(median=10, hazard_ratio=0.6)
+    for chunk in (250, 600, 5000):
+        again = simulate(design, scenario, n_trials=1100, seed=42, chunk_size=chunk, progress=False)
+        xr.testing.assert_identical(again.trials, result.trials)
+    other = simulate(design, scenario, n_trials=1100, seed=43, progress=False)
+    assert not np.array_equal(other.trials["duration"].values, result.trials["duration"].values)
+    # A SeedSequence gives the same streams as its integer seed and is not consumed.
+    ss = np.random.SeedSequence(42)
+    again = simulate(design, scenario, n_trials=1100, seed=ss, progress=False)
+    xr.testing.assert_equal(again.trials, result.trials)
+    assert ss.n_children_spawned == 0
+
+
+def test_trial_outcomes_are_consistent(result):
+    t = result.trials
+    assert dict(t.sizes) == {"trial": 1100, "analysis": 2}
+    stop, decision = t["stop_analysis"].values, t["decision"].values
+    assert set(np.unique(stop)) <= {1, 2} and set(np.unique(decision)) <= {-1, 1}
+    early = stop == 1
+    assert np.all(np.isnan(t["look_time"].values[early, 1]))
+    assert np.all(t["events"].values[early] == 40)
+    assert np.all(t["events"].values[~early] == 80)
+    # The rules were applied as stated.
+    p1 = t["prob_benefit"].values[:, 0]
+    assert np.all(decision[early & (p1 > 0.975)] == 1)
+    assert np.all(decision[early & (p1 <= 0.975)] == -1)
+    assert np.all(p1[early & (decision == -1)] < 0.5)
+    assert np.all(p1[~early] <= 0.975) and np.all(p1[~early] >= 0.5)
+    p2 = t["prob_benefit"].values[~early, 1]
+    assert np.array_equal(decision[~early] == 1, p2 > 0.975)
+    assert np.all(t["duration"].values == np.nanmax(t["look_time"].values, axis=1))
+
+
+def test_operating_characteristics_table(result):
+    oc = result.operating_characteristics()
+    assert list(oc.index) == [1, 2, "overall"]
+    assert list(oc.columns) == [c for name in OC_COLUMNS for c in (name, f"{name}_mcse")]
+    assert oc.loc["overall", "p_success"] == pytest.approx(
+        oc.loc[1, "p_success"] + oc.loc[2, "p_success"]
+    )
+    assert oc.loc["overall", "p_success"] + oc.loc["overall", "p_futility"] == pytest.approx(1.0)
+    p = oc.loc["overall", "p_success"]
+    assert oc.loc["overall", "p_success_mcse"] == pytest.approx(math.sqrt(p * (1 - p) / 1100))
+    assert oc.loc[1, "expected_events"] == 40 and oc.loc[2, "expected_events"] == 80
+    assert oc.loc[1, "expected_duration_months"] < oc.loc[2, "expected_duration_months"]
+    assert 0 < oc.loc[1, "p_success"] < 1 and 0 < oc.loc[1, "p_futility"] < 1
+    text = repr(result)
+    assert "P(HR < 1 | data) > 0.975" in text and "overall" in text and "p_success" in text
+
+
+def test_netcdf_round_trip(result, tmp_path):
+    path = tmp_path / "trials.nc"
+    result.to_netcdf(path)
+    with xr.open_dataset(path, engine="h5netcdf") as back:
+        xr.testing.assert_allclose(back.load().drop_attrs(), result.trials.drop_attrs())
+        assert back.attrs["time_unit"] == "months"
+
+
+def test_other_scenarios_and_engines_run():
+    d = TrialDesign(
+        control="C",
+        treatment="T",
+        n_patients=150,
+        accrual=Accrual(duration=12),
+        analyses=[Analysis(months=18), Analysis(events=90, min_follow_up=6)],
+        success=[None, SUCCESS],
+        cutpoints=[0, 3, 9],
+    )
+    delayed = Scenario.fixed(median=8, cutpoints=[0, 3], hazard_ratio=[1.0, 0.5], cure_fraction=0.1)
+    r = simulate(d, delayed, n_trials=300, seed=3, progress=False)
+    oc = r.operating_characteristics()
+    assert oc.loc[1, "p_success"] == 0 and oc.loc[1, "p_futility"] == 0  # no rules at look 1
+    assert oc.loc[1, "expected_duration_months"] == 18
+    assert np.all(r.trials["duration"].values >= 18)
+
+
+def test_a_strong_effect_succeeds_and_the_null_rarely_does(design):
+    strong = simulate(
+        design, Scenario.fixed(median=10, hazard_ratio=0.3), n_trials=500, seed=1, progress=False
+    )
+    null = simulate(
+        design, Scenario.fixed(median=10, hazard_ratio=1.0), n_trials=500, seed=1, progress=False
+    )
+    assert strong.operating_characteristics().loc["overall", "p_success"] > 0.95
+    assert null.operating_characteristics().loc["overall", "p_success"] < 0.08
+    assert null.operating_characteristics().loc[1, "p_futility"] > 0.3
+
+
+def test_progress_bar_only_on_a_terminal(design, capsys, monkeypatch):
+    scenario = Scenario.fixed(median=10, hazard_ratio=0.6)
+    simulate(design, scenario, n_trials=600, seed=1, chunk_size=250)
+    assert "trial" not in capsys.readouterr().err  # stderr is not a terminal under pytest
+    monkeypatch.setattr("sys.stderr.isatty", lambda: True)
+    simulate(design, scenario, n_trials=600, seed=1, chunk_size=250)
+    assert "600/600" in capsys.readouterr().err
+    simulate(design, scenario, n_trials=600, seed=1, chunk_size=250, progress=False)
+    assert "600/600" not in capsys.readouterr().err
