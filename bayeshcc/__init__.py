@@ -54,3 +54,8 @@ __all__ += [
     "Prior",
     "SurvivalFit",
 ]
+
+from bayeshcc import design  # noqa: E402
+from bayeshcc.design import *  # noqa: E402,F403
+
+__all__ += list(design.__all__)

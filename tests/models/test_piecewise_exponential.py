@@ -90,7 +90,7 @@ def test_grouped_likelihood_matches_direct_computation():
     logp = m.compile_logp(vars=m.observed_RVs, jacobian=False)
     value = logp({"hazard_log__": np.log(lam)})
     expected = 0.0
-    for i, r in enumerate(df.itertuples()):
+    for r in df.itertuples():
         lam_arm = lam[0 if r.arm == "C" else 1]
         if np.isfinite(r.end):
             p = 1 - np.exp(-lam_arm[0] * 6.0)
