@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
-from typing import Any
+from typing import Any, ClassVar
 
 from bayeshcc.errors import SpecError
 
@@ -14,26 +14,44 @@ __all__ = ["Gamma", "HalfNormal", "LogNormal", "Normal", "Prior", "prior_from_di
 
 @dataclass(frozen=True)
 class Prior:
-    """Base class for priors. Subclasses validate their parameters on construction."""
+    """Base class for priors: parameters are dataclass fields, validated on construction.
 
-    def to_pymc(self, name: str, *, dims: Any = None):  # pragma: no cover - abstract
-        raise NotImplementedError
+    Subclasses name the PyMC distribution (``_pymc``) and which parameters must be finite
+    (``_finite``) or strictly positive (``_positive``).
+    """
 
-    def _positive(self, *names: str) -> None:
-        for n in names:
+    _pymc: ClassVar[str] = ""
+    _finite: ClassVar[tuple[str, ...]] = ()
+    _positive: ClassVar[tuple[str, ...]] = ()
+
+    def __post_init__(self) -> None:
+        for n in self._finite + self._positive:
             v = getattr(self, n)
-            if not (isinstance(v, int | float) and math.isfinite(v) and v > 0):
-                raise SpecError(f"{type(self).__name__}: {n} must be a finite number > 0, got {v!r}")
+            ok = isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
+            if n in self._positive:
+                ok = ok and v > 0
+            if not ok:
+                need = "a finite number > 0" if n in self._positive else "a finite number"
+                raise SpecError(f"{type(self).__name__}: {n} must be {need}, got {v!r}")
 
-    def _finite(self, *names: str) -> None:
-        for n in names:
-            v = getattr(self, n)
-            if not (isinstance(v, int | float) and math.isfinite(v)):
-                raise SpecError(f"{type(self).__name__}: {n} must be a finite number, got {v!r}")
+    @property
+    def params(self) -> dict[str, float]:
+        """Parameter names and values."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    def to_pymc(self, name: str, *, dims: Any = None):
+        """Create the PyMC random variable ``name`` with this prior (inside a model context)."""
+        import pymc as pm
+
+        return getattr(pm, self._pymc)(name, **self.params, dims=dims)
 
     def as_dict(self) -> dict[str, Any]:
         """Spec form: ``{"dist": "normal", "mu": 0.0, "sigma": 2.0}``."""
-        return {"dist": type(self).__name__.lower(), **{f.name: getattr(self, f.name) for f in fields(self)}}
+        return {"dist": type(self).__name__.lower(), **self.params}
+
+    def __str__(self) -> str:
+        args = ", ".join(f"{k}={v:g}" for k, v in self.params.items())
+        return f"{type(self).__name__}({args})"
 
 
 @dataclass(frozen=True)
@@ -42,18 +60,9 @@ class Normal(Prior):
 
     mu: float = 0.0
     sigma: float = 1.0
-
-    def __post_init__(self) -> None:
-        self._finite("mu")
-        self._positive("sigma")
-
-    def to_pymc(self, name: str, *, dims: Any = None):
-        import pymc as pm
-
-        return pm.Normal(name, mu=self.mu, sigma=self.sigma, dims=dims)
-
-    def __str__(self) -> str:
-        return f"Normal(mu={self.mu:g}, sigma={self.sigma:g})"
+    _pymc: ClassVar[str] = "Normal"
+    _finite: ClassVar[tuple[str, ...]] = ("mu",)
+    _positive: ClassVar[tuple[str, ...]] = ("sigma",)
 
 
 @dataclass(frozen=True)
@@ -62,18 +71,9 @@ class LogNormal(Prior):
 
     mu: float = 0.0
     sigma: float = 1.0
-
-    def __post_init__(self) -> None:
-        self._finite("mu")
-        self._positive("sigma")
-
-    def to_pymc(self, name: str, *, dims: Any = None):
-        import pymc as pm
-
-        return pm.LogNormal(name, mu=self.mu, sigma=self.sigma, dims=dims)
-
-    def __str__(self) -> str:
-        return f"LogNormal(mu={self.mu:g}, sigma={self.sigma:g})"
+    _pymc: ClassVar[str] = "LogNormal"
+    _finite: ClassVar[tuple[str, ...]] = ("mu",)
+    _positive: ClassVar[tuple[str, ...]] = ("sigma",)
 
 
 @dataclass(frozen=True)
@@ -86,17 +86,8 @@ class Gamma(Prior):
 
     alpha: float = 1.0
     beta: float = 1.0
-
-    def __post_init__(self) -> None:
-        self._positive("alpha", "beta")
-
-    def to_pymc(self, name: str, *, dims: Any = None):
-        import pymc as pm
-
-        return pm.Gamma(name, alpha=self.alpha, beta=self.beta, dims=dims)
-
-    def __str__(self) -> str:
-        return f"Gamma(alpha={self.alpha:g}, beta={self.beta:g})"
+    _pymc: ClassVar[str] = "Gamma"
+    _positive: ClassVar[tuple[str, ...]] = ("alpha", "beta")
 
 
 @dataclass(frozen=True)
@@ -104,17 +95,8 @@ class HalfNormal(Prior):
     """HalfNormal(sigma) on the positive half line (e.g. a frailty standard deviation)."""
 
     sigma: float = 1.0
-
-    def __post_init__(self) -> None:
-        self._positive("sigma")
-
-    def to_pymc(self, name: str, *, dims: Any = None):
-        import pymc as pm
-
-        return pm.HalfNormal(name, sigma=self.sigma, dims=dims)
-
-    def __str__(self) -> str:
-        return f"HalfNormal(sigma={self.sigma:g})"
+    _pymc: ClassVar[str] = "HalfNormal"
+    _positive: ClassVar[tuple[str, ...]] = ("sigma",)
 
 
 _REGISTRY: dict[str, type[Prior]] = {
