@@ -8,7 +8,7 @@ log-rank test and critical value 1.96 at both looks (benchmarks/simulate_rpact.R
 
 Usage::
 
-    python benchmarks/simulate.py [--quick] [--results benchmarks/RESULTS_simulate.md]
+    python benchmarks/simulate.py [--quick] [--results benchmarks/out/simulate.md]
 """
 
 from __future__ import annotations
