@@ -191,6 +191,9 @@ def test_overall_adverse_events_agree_with_the_text(study):
         assert _published(study, "AE (serious)", "patients with event", arm).estimate == k
         assert _published(study, "AE (serious)", "percent with event", arm).estimate == pct
         assert round(100 * k / N[arm], 1) == pct
+    # Results para 4: 3 FOLFOX-HAIC patients were recatheterized
+    recath = study.published[study.published.endpoint == "procedure"]
+    assert recath[["arm_or_contrast", "estimate"]].values.tolist() == [["FOLFOX-HAIC", 3.0]]
     # no single event can affect more patients than had any treatment-related AE
     f = study.adverse_events.frame
     worst = f[f.grade == "any"].groupby("arm")["count"].max()
