@@ -26,6 +26,16 @@ def _positive_int(text: str) -> int:
     return v
 
 
+def _nonnegative_int(text: str) -> int:
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if v < 0:
+        raise argparse.ArgumentTypeError(f"expected a number >= 0, got {v}")
+    return v
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="bayeshcc", description="Bayesian modelling of HCC trial data")
     sub = p.add_subparsers(dest="command", required=True)
@@ -34,7 +44,7 @@ def _parser() -> argparse.ArgumentParser:
     f.add_argument("spec", type=Path, help="model spec (TOML), e.g. models/huang2022_os.toml")
     f.add_argument("--out", type=Path, default=None, help="directory for idata.nc, summary.csv, diagnostics.csv, survival.png")
     f.add_argument("--draws", type=_positive_int, default=None, help="override fit.draws")
-    f.add_argument("--tune", type=_positive_int, default=None, help="override fit.tune")
+    f.add_argument("--tune", type=_nonnegative_int, default=None, help="override fit.tune")
     f.add_argument("--chains", type=_positive_int, default=None, help="override fit.chains")
     f.add_argument("--seed", type=int, default=None, help="override fit.seed")
 

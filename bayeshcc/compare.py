@@ -22,6 +22,7 @@ _DIRECTIONS = ("<", ">")
 def survival_draws(hazard: xr.DataArray, cutpoints: np.ndarray, times: Sequence[float]) -> xr.DataArray:
     """S(t) draws from hazard draws ``(..., interval)`` -> ``(..., time)``."""
     t = np.asarray(times, dtype=float)
+    hazard = hazard.transpose(..., "interval")
     s = piecewise.survival(hazard.values, cutpoints, t)
     dims = [d for d in hazard.dims if d != "interval"] + ["time"]
     coords = {d: hazard.coords[d] for d in dims if d in hazard.coords and d != "time"}
@@ -118,15 +119,16 @@ class Comparison:
                 x = flat.values[idx]
                 labels = {d: flat.coords[d].values[i] for d, i in zip(other, idx, strict=True)}
                 labels = {k: v.item() if hasattr(v, "item") else v for k, v in labels.items()}
-                lo, med, hi = _quantiles(x, q)
+                defined = x[~np.isnan(x)]
+                lo, med, hi = _quantiles(defined, q) if defined.size else [np.nan] * 3
                 rows.append(
                     {
                         "quantity": name,
                         "arm": labels.get("arm", ""),
                         "time": labels.get("time", np.nan),
                         "interval": labels.get("interval", ""),
-                        "mean": float(np.mean(x)) if np.all(np.isfinite(x)) else np.inf,
-                        "sd": float(np.std(x, ddof=1)) if np.all(np.isfinite(x)) else np.nan,
+                        "mean": _mean(defined),
+                        "sd": float(np.std(defined, ddof=1)) if np.all(np.isfinite(defined)) and defined.size > 1 else np.nan,
                         "median": med,
                         lo_name: lo,
                         hi_name: hi,
@@ -158,6 +160,13 @@ class Comparison:
                 f"prob({quantity!r}, {direction!r}, {value}, {extra[0]}=...)"
             )
         x = da.values
+        undefined = np.isnan(x)
+        if undefined.any():
+            raise DataError(
+                f"{quantity} is undefined in {undefined.mean():.1%} of draws (neither median "
+                "reached within the data), so its probability is not defined; compare "
+                "rmst_difference or survival_difference instead"
+            )
         return float(np.mean(x < value) if direction == "<" else np.mean(x > value))
 
     def __repr__(self) -> str:
@@ -177,8 +186,22 @@ def _bound_names(prob: float) -> tuple[str, str]:
     return f"eti{pct}_lower", f"eti{pct}_upper"
 
 
+def _mean(x: np.ndarray) -> float:
+    """Mean that keeps the sign of infinite draws (+inf, -inf, or NaN when both occur)."""
+    if x.size == 0:
+        return np.nan
+    pos, neg = np.isposinf(x).any(), np.isneginf(x).any()
+    if pos or neg:
+        return np.nan if (pos and neg) else (np.inf if pos else -np.inf)
+    return float(np.mean(x))
+
+
 def _quantiles(x: np.ndarray, q: list[float]) -> list[float]:
-    # inf ("not reached") sorts last; quantiles falling among them are inf, others exact
+    """Linear-interpolation quantiles of draws that may hold +-inf ("not reached").
+
+    Between an infinite and a finite neighbour the quantile is the infinite one, so that a
+    bound is never a made-up finite number.
+    """
     xs = np.sort(x)
     n = xs.size
     out = []
@@ -186,8 +209,59 @@ def _quantiles(x: np.ndarray, q: list[float]) -> list[float]:
         pos = p * (n - 1)
         lo, hi = int(np.floor(pos)), int(np.ceil(pos))
         a, b = xs[lo], xs[hi]
-        out.append(float(b) if np.isinf(b) else float(a + (b - a) * (pos - lo)))
+        if np.isinf(a) and np.isinf(b) and a != b:
+            out.append(np.nan)
+        elif np.isinf(a) or np.isinf(b):
+            out.append(float(a) if np.isinf(a) else float(b))
+        else:
+            out.append(float(a + (b - a) * (pos - lo)))
     return out
+
+
+def check_compare_args(
+    arms: Sequence[str],
+    horizon: dict[str, float],
+    cutpoints: np.ndarray,
+    *,
+    treatment: str,
+    control: str,
+    times: Sequence[float] | None,
+    tau: float | None,
+    prob: float,
+    time_unit: str = "months",
+) -> tuple[np.ndarray, float]:
+    """Validate comparison settings against the data before any sampling.
+
+    Returns the times (default: cutpoints after 0 within the horizon) and tau (default: the
+    largest time). Raises DataError for unknown or equal arms and times or tau beyond the data
+    horizon, SpecError for a bad interval mass.
+    """
+    _check_prob(prob)
+    check_arms(arms, [treatment], field="treatment")
+    check_arms(arms, [control], field="control")
+    if treatment == control:
+        raise DataError(f"treatment and control must differ, both are {treatment!r}")
+    limit = min(horizon[treatment], horizon[control])
+    if times is None:
+        times = [x for x in cutpoints[1:] if x <= limit] or [limit]
+    try:
+        t = np.asarray(times, dtype=float)
+    except (TypeError, ValueError):
+        raise DataError(f"times must be a list of numbers, got {times!r}") from None
+    if t.ndim != 1 or t.size == 0 or np.any(~np.isfinite(t)) or np.any(t < 0):
+        raise DataError(f"times must be a non-empty list of finite times >= 0, got {times!r}")
+    beyond = t[t > limit]
+    if beyond.size:
+        raise DataError(
+            f"times {beyond.tolist()} lie beyond the data horizon {limit:g} {time_unit} "
+            "(the latest follow-up); survival there would be extrapolation"
+        )
+    if tau is None:
+        tau = float(t.max())
+    ok = isinstance(tau, int | float | np.number) and not isinstance(tau, bool)
+    if not (ok and np.isfinite(tau) and 0 < tau <= limit):
+        raise DataError(f"tau must be in (0, {limit:g}] {time_unit} (the data horizon), got {tau!r}")
+    return t, float(tau)
 
 
 def compare_survival(
@@ -212,32 +286,13 @@ def compare_survival(
     inform) is set to ``inf`` and reported as not reached rather than extrapolated; times and
     ``tau`` beyond the horizon raise a DataError for the same reason.
     """
-    _check_prob(prob)
-    check_arms(fit.arms, [treatment], field="treatment")
-    check_arms(fit.arms, [control], field="control")
-    if treatment == control:
-        raise DataError(f"treatment and control must differ, both are {treatment!r}")
+    t, tau = check_compare_args(
+        fit.arms, fit.data.horizon, fit.cutpoints, treatment=treatment, control=control,
+        times=times, tau=tau, prob=prob, time_unit=fit.time_unit,
+    )
     horizon = fit.data.horizon
-    limit = min(horizon[treatment], horizon[control])
     c = fit.cutpoints
-    if times is None:
-        times = [t for t in c[1:] if t <= limit] or [limit]
-    t = np.asarray(times, dtype=float)
-    if t.ndim != 1 or t.size == 0 or np.any(~np.isfinite(t)) or np.any(t < 0):
-        raise DataError(f"times must be a non-empty list of finite times >= 0, got {times!r}")
-    beyond = t[t > limit]
-    if beyond.size:
-        raise DataError(
-            f"times {beyond.tolist()} lie beyond the data horizon {limit:g} {fit.time_unit} "
-            "(the latest follow-up); survival there would be extrapolation"
-        )
-    if tau is None:
-        tau = float(t.max())
-    if not (np.isfinite(tau) and 0 < tau <= limit):
-        raise DataError(
-            f"tau must be in (0, {limit:g}] {fit.time_unit} (the data horizon), got {tau!r}"
-        )
-    hz = fit.hazard.sel(arm=[control, treatment])
+    hz = fit.hazard.sel(arm=[control, treatment]).transpose("chain", "draw", "arm", "interval")
     unit = fit.time_unit
     surv = survival_draws(hz, c, t)
     surv.attrs["unit"] = "probability"
@@ -277,6 +332,11 @@ def compare_survival(
         },
         attrs={"treatment": treatment, "control": control, "tau": float(tau), "time_unit": unit},
     )
+    undefined = float(np.isnan(meddiff.values).mean())
     if np.isinf(med.values).any():
-        notes.append("median_difference is inf or nan in draws where a median is not reached")
+        notes.append(
+            "median_difference is +-inf where one median is not reached"
+            + (f" and undefined (NaN) in {undefined:.1%} of draws where neither is" if undefined else "")
+            + "; its summary uses the defined draws"
+        )
     return Comparison(draws=draws, treatment=treatment, control=control, interval_prob=prob, time_unit=unit, notes=notes)

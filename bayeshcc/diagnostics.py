@@ -88,17 +88,18 @@ def diagnose(
 
     post = idata.posterior
     chains = int(post.sizes["chain"])
-    summ = az.summary(idata, var_names=var_names, kind="diagnostics", round_to="none")
-    worst_rhat = float(np.nanmax(summ["r_hat"])) if chains > 1 else float("nan")
+    with warnings.catch_warnings():
+        # a variable that never moves gives 0/0 inside ArviZ; its NaN is reported as a failure below
+        warnings.simplefilter("ignore", RuntimeWarning)
+        summ = az.summary(idata, var_names=var_names, kind="diagnostics", round_to="none")
     ess_min = ess_per_chain * chains
     rows = []
     if chains > 1:
-        rows.append(_row("r_hat", worst_rhat, f"<= {r_hat}", worst_rhat <= r_hat, summ, "r_hat", max))
+        rows.append(_check(summ, "r_hat", f"<= {r_hat}", lambda v: v <= r_hat, worst=max))
     else:
         rows.append(("r_hat", np.nan, f"<= {r_hat}", False, "needs 2 or more chains"))
     for col in ("ess_bulk", "ess_tail"):
-        v = float(np.nanmin(summ[col]))
-        rows.append(_row(col, v, f">= {ess_min:g}", v >= ess_min, summ, col, min))
+        rows.append(_check(summ, col, f">= {ess_min:g}", lambda v: v >= ess_min, worst=min))
     stats = idata.sample_stats
     div = int(stats["diverging"].sum()) if "diverging" in stats else 0
     rows.append(("divergences", float(div), f"<= {max_divergences}", div <= max_divergences,
@@ -115,7 +116,14 @@ def diagnose(
     return out
 
 
-def _row(check, value, threshold, ok, summ, col, pick):
-    idx = summ[col].idxmax() if pick is max else summ[col].idxmin()
-    detail = f"{'worst' if pick is max else 'lowest'} {value:.3g} at {idx}"
-    return (check, value, threshold, bool(ok), detail)
+def _check(summ: pd.DataFrame, col: str, threshold: str, passes, *, worst) -> tuple:
+    """One table row: the worst value of ``col`` over variables; NaN (undefined) fails."""
+    values = summ[col]
+    undefined = values.index[values.isna()].tolist()
+    if undefined:
+        return (col, np.nan, threshold, False,
+                f"undefined (NaN) for {', '.join(map(str, undefined[:5]))}: a variable did not move")
+    idx = values.idxmax() if worst is max else values.idxmin()
+    v = float(values[idx])
+    word = "worst" if worst is max else "lowest"
+    return (col, v, threshold, bool(passes(v)), f"{word} {v:.3g} at {idx}")

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bayeshcc.errors import SpecError
+from bayeshcc.errors import DataError, SpecError
 from bayeshcc.spec import load_fit_spec
 
 __all__ = ["FitJob", "run_fit_spec"]
@@ -37,9 +37,15 @@ def run_fit_spec(
     ``summary.csv`` (the comparison table), ``diagnostics.csv`` and ``survival.png``
     (posterior survival bands with the observed/published landmarks).
     """
+    from bayeshcc.compare import check_compare_args
+
     spec = load_fit_spec(path)
     data = spec.load_data()
     model = spec.build_model()
+    if len(data.arms) < 2:
+        raise SpecError(
+            f"'data': bayeshcc fit compares two arms; the data have {len(data.arms)} ({list(data.arms)})"
+        )
     cmp_cfg = dict(spec.compare)
     for key in ("treatment", "control"):
         if key in cmp_cfg and cmp_cfg[key] not in data.arms:
@@ -50,6 +56,16 @@ def run_fit_spec(
         raise SpecError(
             f"'model.control': unknown arm {model.control!r}; the data have arms {list(data.arms)}"
         )
+    if not cmp_cfg:
+        control = model.control if model.control is not None else data.arms[0]
+        cmp_cfg = {"treatment": next(a for a in data.arms if a != control), "control": control}
+    # comparison settings are checked against the data before any sampling
+    model.prepare(data)
+    try:
+        check_compare_args(data.arms, data.horizon, model.cutpoints, time_unit=data.time_unit,
+                           **{"times": None, "tau": None, "prob": 0.95, **cmp_cfg})
+    except (DataError, SpecError) as e:
+        raise SpecError(f"'compare': {e}") from None
     settings = {"draws": 1000, "tune": 1000, "chains": 4, "seed": None, "sampler": "nutpie"}
     settings.update(spec.fit)
     for k, v in (("draws", draws), ("tune", tune), ("chains", chains), ("seed", seed)):
@@ -57,9 +73,6 @@ def run_fit_spec(
             settings[k] = v
     fit = model.fit(data, **settings)
     diag = fit.diagnostics()
-    if not cmp_cfg:
-        others = [a for a in fit.arms if a != fit.control]
-        cmp_cfg = {"treatment": others[0], "control": fit.control}
     comparison = fit.compare(**cmp_cfg)
     job = FitJob(fit=fit, diagnostics=diag, comparison=comparison)
     if out is not None:

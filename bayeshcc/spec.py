@@ -21,7 +21,8 @@ _ALLOWED = {
     "title": str,
     "data": {
         "dataset": str, "endpoint": str, "file": str, "format": str,
-        "time": str, "event": str, "arm": str, "time_unit": str,
+        "time": str, "event": str, "arm": str, "censor_from": str, "censor_to": str,
+        "time_unit": str,
     },
     "model": {
         "family": str, "cutpoints": list, "effect": str, "control": str,
@@ -106,7 +107,11 @@ class FitSpec:
                     df, time=d.get("time", "time"), event=d.get("event", "event"),
                     arm=d.get("arm", "arm"), time_unit=d.get("time_unit", "months"),
                 )
-            return IntervalData.from_frame(df, time_unit=d.get("time_unit", "months"))
+            window = {}
+            for key in ("censor_from", "censor_to"):
+                if key in d or key in df.columns:
+                    window[key] = d.get(key, key)
+            return IntervalData.from_frame(df, time_unit=d.get("time_unit", "months"), **window)
         except DataError as e:
             raise DataError(f"{path.name}: {e}") from None
 
@@ -148,8 +153,19 @@ def load_fit_spec(path: str | Path) -> FitSpec:
     data = raw["data"]
     if ("dataset" in data) == ("file" in data):
         raise SpecError("'data' needs exactly one of 'dataset' or 'file'")
-    if data.get("format", "patients") not in ("patients", "intervals"):
+    fmt = data.get("format", "patients")
+    if fmt not in ("patients", "intervals"):
         raise SpecError(f"'data.format' must be 'patients' or 'intervals', got {data['format']!r}")
+    relevant = (
+        {"dataset", "endpoint"} if "dataset" in data
+        else {"file", "format", "time_unit"} | (
+            {"time", "event", "arm"} if fmt == "patients" else {"censor_from", "censor_to"}
+        )
+    )
+    stray = sorted(set(data) - relevant)
+    if stray:
+        source = "a dataset" if "dataset" in data else f"a file of format '{fmt}'"
+        raise SpecError(f"'data': key(s) {stray} do not apply to {source}; expected only {sorted(relevant)}")
     model = raw["model"]
     if model.get("family", "piecewise_exponential") != "piecewise_exponential":
         raise SpecError(f"'model.family' must be 'piecewise_exponential', got {model['family']!r}")

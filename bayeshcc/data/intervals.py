@@ -68,6 +68,7 @@ class IntervalData:
         censored: str = "censored",
         censor_from: str | None = None,
         censor_to: str | None = None,
+        arms: Sequence[str] | None = None,
         time_unit: str = "months",
     ) -> IntervalData:
         """Validate a life table (one row per arm and interval) and keep a clean copy.
@@ -79,6 +80,9 @@ class IntervalData:
             Column names. ``end`` may be ``inf`` for the last interval of an arm.
         censor_from, censor_to : str, optional
             Columns giving a row's follow-up window (NaN where none); see the class Notes.
+        arms : sequence of str, optional
+            Arm order (default: order of first appearance). Models take the first arm as the
+            default control, so pass this (or the model's ``control``) rather than rely on row order.
         time_unit : str
 
         Raises
@@ -113,6 +117,13 @@ class IntervalData:
         if window:
             for name, col in (("censor_from", censor_from), ("censor_to", censor_to)):
                 x = pd.to_numeric(df[col], errors="coerce").to_numpy(dtype=float)
+                garbled = np.isnan(x) & df[col].notna().to_numpy()
+                if garbled.any():
+                    raise DataError(
+                        f"{what}: column '{col}' must be numeric (NaN where a row has no window); "
+                        f"non-numeric values in {format_rows(df.index[garbled])} "
+                        f"(e.g. {df[col][garbled].iloc[0]!r})"
+                    )
                 if np.any(np.isinf(x) | (x < 0)):
                     bad = df.index[np.isinf(x) | (x < 0)]
                     raise DataError(
@@ -122,7 +133,16 @@ class IntervalData:
         else:
             out["censor_from"] = np.nan
             out["censor_to"] = np.nan
-        arms = tuple(dict.fromkeys(out["arm"]))
+        present = tuple(dict.fromkeys(out["arm"]))
+        if arms is None:
+            arms = present
+        else:
+            arms = tuple(str(a) for a in arms)
+            if sorted(arms) != sorted(present):
+                raise DataError(
+                    f"{what}: arms={list(arms)} must list exactly the arms in column '{arm}' "
+                    f"({list(present)})"
+                )
         _validate(out, what=what)
         out = out.sort_values(["arm", "start"], key=_arm_order_key(arms), kind="stable")
         out = out.reset_index(drop=True)
@@ -216,6 +236,15 @@ class IntervalData:
                 raise DataError(f"{what}: events['{a}'] = {d_a} exceeds n['{a}'] = {n_a}")
             alive = np.round(n_a * s).astype(int)
             off = np.abs(alive / n_a - s) > rounding / 2 + 1e-12
+            tol = rounding / 2 + 1e-12
+            for j, sj in enumerate(s):
+                fits = [k for k in range(int(np.floor(n_a * (sj - tol))), int(np.ceil(n_a * (sj + tol))) + 1)
+                        if abs(k / n_a - sj) <= tol]
+                if len(fits) > 1:
+                    raise DataError(
+                        f"{what}: survival {sj} at {t[j]} in arm '{a}' (row {idx[j]}) is ambiguous: "
+                        f"{fits} of {n_a} all round to it at precision {rounding}"
+                    )
             if off.any():
                 j = int(np.argmax(off))
                 raise DataError(
@@ -258,8 +287,8 @@ class IntervalData:
         for a in data.arms:
             sub = g.loc[a]
             for k, r in sub.iterrows():
-                # the open last interval is closed at the arm's last follow-up time
-                end = c[k + 1] if k + 1 < len(c) else horizon[a]
+                # an arm's last row ends at its last follow-up time (the open interval too)
+                end = min(c[k + 1], horizon[a]) if k + 1 < len(c) else horizon[a]
                 if end <= c[k]:
                     raise DataError(
                         f"IntervalData.from_survival: arm '{a}' has follow-up ending at "
@@ -382,6 +411,12 @@ def _validate(f: pd.DataFrame, *, what: str) -> None:
                 f"{what}: follow-up window must satisfy start <= censor_from <= censor_to <= end "
                 f"({format_rows(w.index[wrong])})"
             )
+        at_start = (w["censor_to"] <= w["start"]) & (w["events"] > 0)
+        if at_start.any():
+            raise DataError(
+                f"{what}: a follow-up window ending at the row start leaves no time for events, "
+                f"but {format_rows(w.index[at_start])} have events"
+            )
         leftover = w["events"] + w["censored"] != w["at_risk"]
         if leftover.any():
             raise DataError(
@@ -392,6 +427,11 @@ def _validate(f: pd.DataFrame, *, what: str) -> None:
         sub = sub.sort_values("start", kind="stable")
         if sub["at_risk"].iloc[0] <= 0:
             raise DataError(f"{what}: arm '{a}' has no patients at risk in its first row")
+        if sub["start"].iloc[0] != 0:
+            raise DataError(
+                f"{what}: the first row of arm '{a}' starts at {sub['start'].iloc[0]}; tables start "
+                "at time 0 so that at_risk of the first row is the number of patients"
+            )
         ends, starts = sub["end"].to_numpy()[:-1], sub["start"].to_numpy()[1:]
         gap = ends != starts
         if gap.any():

@@ -93,6 +93,14 @@ class SurvivalData:
         """
         what = "SurvivalData"
         covariates = tuple(covariates)
+        clash = [c for c in covariates if c in ("time", "event", "arm") or c in (time, event, arm)]
+        if clash or len(set(covariates)) != len(covariates):
+            raise DataError(
+                f"{what}: covariates {list(covariates)} repeat a name or use a reserved one "
+                f"({clash or 'duplicates'}); time, event and arm columns cannot be covariates"
+            )
+        if arms is not None and arm is None:
+            raise DataError(f"{what}: arms= needs arm= (the column holding each patient's arm)")
         cols = [time, event, *([arm] if arm is not None else []), *covariates]
         require_columns(df, cols, what=what)
         if len(df) == 0:

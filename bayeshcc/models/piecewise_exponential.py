@@ -141,6 +141,13 @@ class PiecewiseExponential:
         """
         arms, _ = self._arms(data)
         c = self.cutpoints
+        if isinstance(data, SurvivalData) and data.covariates:
+            warnings.warn(
+                f"PiecewiseExponential has no covariate effects: covariates {list(data.covariates)} "
+                "of the data are not used",
+                UserWarning,
+                stacklevel=3,
+            )
         if isinstance(data, SurvivalData):
             events, exposure = data.exposure_table(c)
             pos = [data.arms.index(a) for a in arms]
@@ -153,9 +160,13 @@ class PiecewiseExponential:
         f = data.frame
         arm_idx = f["arm"].map({a: i for i, a in enumerate(arms)}).to_numpy()
         start, end = f["start"].to_numpy(), f["end"].to_numpy()
-        window = f["censor_from"].notna().to_numpy()
-        actuarial = ~window & (f["censored"].to_numpy() > 0)
-        closed = ~window & ~actuarial
+        has_window = f["censor_from"].notna().to_numpy()
+        actuarial = ~has_window & (f["censored"].to_numpy() > 0)
+        # rows that carry no information are left out of the likelihood (their probability is 1):
+        # an open row with no censoring (everyone dies eventually) and a window at the row start
+        # (everyone's follow-up ends before any event could be seen; validation ensures 0 events)
+        closed = ~has_window & ~actuarial & np.isfinite(end)
+        window = has_window & (f["censor_to"].to_numpy() > start)
         arrays: dict[str, np.ndarray] = {}
         for name, sel in (("closed", closed), ("actuarial", actuarial)):
             if sel.any():
