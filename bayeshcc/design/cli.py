@@ -4,8 +4,11 @@ A spec has three tables: ``[design]`` (with ``accrual``, ``dropout``, ``analyses
 ``futility``, ``prior``), ``[scenario]`` and ``[simulation]``. It is read with :mod:`tomllib` only
 (no eval, no pickle) and validated strictly: an unknown key or a value of the wrong type raises
 :class:`~bayeshcc.errors.SpecError` naming the key. A rule is a table
-``{quantity, direction, value, prob}`` (posterior probability), ``{type = "predictive", direction,
-prob, draws}``, or ``{all = [rule, ...]}`` / ``{any = [rule, ...]}``.
+``{quantity, direction, value, prob}`` (posterior probability, with ``interval``, ``time`` or
+``tau`` where the quantity takes one, as in :class:`~bayeshcc.design.PosteriorProbability`),
+``{type = "predictive", direction, prob, draws}``, or ``{all = [rule, ...]}`` /
+``{any = [rule, ...]}``. ``[simulation]`` takes ``n_trials``, ``seed``, ``engine``, ``chunk_size``
+and, with ``engine = "conjugate"``, ``mc_draws``.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from bayeshcc.design.design import (
     SurvivalPrior,
     TrialDesign,
 )
+from bayeshcc.design.engines import ConjugateEngine
 from bayeshcc.design.oc import SimulationResult
 from bayeshcc.design.rules import AllOf, AnyOf, PosteriorProbability, PredictiveProbability, Rule
 from bayeshcc.design.simulate import simulate
@@ -90,14 +94,29 @@ def _rule(value: Any, path: str) -> Rule:
     t = _table(
         value,
         path,
-        {"type": (str,), "quantity": (str,), "direction": (str,), "value": _NUM, "prob": _NUM},
+        {
+            "type": (str,),
+            "quantity": (str,),
+            "direction": (str,),
+            "value": _NUM,
+            "prob": _NUM,
+            "interval": (int,),
+            "time": _NUM,
+            "tau": _NUM,
+        },
         ("quantity", "direction", "value", "prob"),
     )
     if t.get("type", "posterior") != "posterior":
         raise SpecError(f"{path}.type: expected 'posterior' or 'predictive', got {t['type']!r}")
     return _build(
         path,
-        lambda **k: PosteriorProbability(k["quantity"], k["direction"], k["value"], prob=k["prob"]),
+        lambda **k: PosteriorProbability(
+            k["quantity"],
+            k["direction"],
+            k["value"],
+            prob=k["prob"],
+            **{s: k[s] for s in ("interval", "time", "tau") if s in k},
+        ),
         **t,
     )
 
@@ -225,8 +244,23 @@ def load_design_spec(spec_path: str | Path) -> tuple[TrialDesign, Scenario, dict
     sim = _table(
         raw.get("simulation", {}),
         "simulation",
-        {"n_trials": (int,), "seed": (int,), "engine": (str,), "chunk_size": (int,)},
+        {
+            "n_trials": (int,),
+            "seed": (int,),
+            "engine": (str,),
+            "chunk_size": (int,),
+            "mc_draws": (int,),
+        },
     )
+    if "mc_draws" in sim:
+        if sim.get("engine") != "conjugate":
+            raise SpecError(
+                'simulation.mc_draws: only used with engine = "conjugate" (its Monte Carlo '
+                f"survival and RMST differences), got engine = {sim.get('engine', 'laplace')!r}"
+            )
+        sim["engine"] = _build(
+            "simulation.mc_draws", lambda **k: ConjugateEngine(**k), mc_draws=sim.pop("mc_draws")
+        )
     return design, scenario, sim
 
 

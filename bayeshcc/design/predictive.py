@@ -50,7 +50,7 @@ def predictive_success(
     ``batch``, ``cut`` and ``posterior`` hold the same trials (those still running at ``look``).
     """
     m, n = batch.entry.shape
-    per_trial = draws * n * len(design.cutpoints)
+    per_trial = draws * max(n * len(design.cutpoints), engine.work_per_trial(design))
     step = max(1, _MAX_ELEMENTS // per_trial)
     out = np.empty(m)
     for lo in range(0, m, step):
@@ -113,5 +113,5 @@ def _predict(design, engine, batch, cut, look, posterior, rule, draws, rng) -> n
     final = len(design.analyses) - 1
     final_cut = np.maximum(look_time(design, future, final), np.repeat(cut, draws))
     data = look_data(design, future, final_cut, design.analyses[final])
-    success = rule.evaluate(_FinalContext(engine.posterior(data, design)))
+    success = rule.evaluate(_FinalContext(engine.posterior(data, design, rng=rng)))
     return success.reshape(m, draws).mean(axis=1)

@@ -151,7 +151,8 @@ def simulate(
         Show a progress bar (only when stderr is a terminal and there is more than one chunk).
     chunk_size : int, optional
         Trials handled at once (rounded up to a multiple of 250); by default about 250,000 (cache-sized)
-        trial x patient x interval elements. Results do not depend on it.
+        trial x patient x interval elements, or Monte Carlo elements where the engine draws them
+        (the conjugate engine's survival and RMST differences). Results do not depend on it.
 
     Returns
     -------
@@ -175,7 +176,7 @@ def simulate(
         for i in range(n_streams)
     ]
     if chunk_size is None:
-        per_trial = design.n_patients * len(design.cutpoints)
+        per_trial = max(design.n_patients * len(design.cutpoints), eng.work_per_trial(design))
         chunk_size = max(1, _CHUNK_ELEMENTS // per_trial)
     elif (
         isinstance(chunk_size, bool)
@@ -216,14 +217,15 @@ def _run_chunk(design: TrialDesign, scenario: Scenario, engine: Engine, rng: Blo
     out: dict[str, np.ndarray] = {}
 
     def put(name: str, k: int, values: np.ndarray) -> None:
-        arr = out.setdefault(name, np.full((m, k_looks), np.nan))
+        # values: (trial,) or (trial, interval) for per-interval summaries
+        arr = out.setdefault(name, np.full((m, k_looks, *values.shape[1:]), np.nan))
         arr[active, k] = values[active]
 
     for k in range(k_looks):
         data = look_data(
             design, batch, cuts[:, k], design.analyses[k], keep_patients=engine.needs_patients
         )
-        post = engine.posterior(data, design)
+        post = engine.posterior(data, design, rng=rng)
         put("look_time", k, cuts[:, k])
         put("look_patients", k, data.enrolled.astype(float))
         put("look_events", k, data.total_events.astype(float))
@@ -270,12 +272,16 @@ _ATTRS = {
     },
     "look_patients": {"description": "patients enrolled at each look"},
     "look_events": {"description": "events (survival) or responders (response) at each look"},
-    "log_hr_mean": {"description": "posterior mean of log HR (treatment vs control)"},
+    "log_hr_mean": {
+        "description": "posterior mean of log HR (treatment vs control; per interval with the "
+        "conjugate engine and several cutpoints)"
+    },
     "log_hr_sd": {"description": "posterior sd of log HR"},
     "risk_difference_mean": {"description": "posterior mean of p_treatment - p_control"},
     "risk_difference_sd": {"description": "posterior sd of p_treatment - p_control"},
     "prob_benefit": {
-        "description": "P(HR < 1 | data) (survival) or P(p_t > p_c | data) (response)"
+        "description": "P(HR < 1 | data) (survival; per interval with the conjugate engine and "
+        "several cutpoints) or P(p_t > p_c | data) (response)"
     },
     "predictive_probability": {
         "description": "predictive probability of final success (where computed)"
@@ -288,6 +294,10 @@ def _dataset(design: TrialDesign, data: dict) -> xr.Dataset:
     coords = {"trial": np.arange(n), "analysis": np.arange(1, len(design.analyses) + 1)}
     variables = {}
     for name, values in data.items():
-        dims = ("trial", "analysis") if values.ndim == 2 else ("trial",)
+        dims = ("trial", "analysis", "interval")[: values.ndim]
         variables[name] = xr.Variable(dims, values, attrs=_ATTRS.get(name, {}))
+    if any(v.ndim == 3 for v in data.values()):
+        cuts = design.cutpoints
+        right = [*(f"{c:g}" for c in cuts[1:]), "inf"]
+        coords["interval"] = [f"[{a:g}, {b})" for a, b in zip(cuts, right, strict=True)]
     return xr.Dataset(variables, coords=coords)

@@ -39,7 +39,15 @@ hazard_ratio = 0.7
 
 
 def test_there_are_design_specs():
-    assert any(p.name == "design_haic_vs_sorafenib_fixed.toml" for p in SPECS)
+    names = {p.name for p in SPECS}
+    assert {"design_haic_vs_sorafenib_fixed.toml", "design_haic_delayed_effect.toml"} <= names
+
+
+def test_delayed_effect_spec_is_a_conjugate_rmst_design():
+    design, scenario, sim = load_design_spec(MODELS / "design_haic_delayed_effect.toml")
+    assert design.cutpoints == (0.0, 3.0) and scenario.hazard_ratios == (1.0, 0.6)
+    assert str(design.success[-1]) == "P(RMST_T(24) - RMST_C(24) > 0 | data) > 0.975"
+    assert sim["engine"].name == "conjugate" and sim["engine"].mc_draws == 2000
 
 
 @pytest.mark.parametrize("spec", SPECS, ids=[p.stem for p in SPECS])
@@ -94,6 +102,66 @@ def test_not_toml_is_a_spec_error(tmp_path):
     path = tmp_path / "design_broken.toml"
     path.write_text("[design\n")
     with pytest.raises(SpecError, match="not valid TOML"):
+        load_design_spec(path)
+
+
+@pytest.mark.parametrize(
+    ("rule", "printed"),
+    [
+        (
+            'tau = 24\nquantity = "rmst_difference"',
+            "P(RMST_T(24) - RMST_C(24) < 0.5 | data) > 0.975",
+        ),
+        (
+            'time = 6.5\nquantity = "survival_difference"',
+            "P(S_T(6.5) - S_C(6.5) < 0.5 | data) > 0.975",
+        ),
+        ('interval = 1\nquantity = "hazard_ratio"', "P(HR[3, inf) < 0.5 | data) > 0.975"),
+    ],
+)
+def test_rule_selectors_in_specs(tmp_path, rule, printed):
+    text = MINIMAL.replace('quantity = "hazard_ratio"', rule).replace(
+        "[design.accrual]", "cutpoints = [0, 3]\n[design.accrual]"
+    )
+    text = text.replace('direction = "<"\nvalue = 1', 'direction = "<"\nvalue = 0.5')
+    path = tmp_path / "design_sel.toml"
+    path.write_text(text + '[simulation]\nengine = "conjugate"\nmc_draws = 100\n')
+    design, _, sim = load_design_spec(path)
+    assert str(design.success[-1]) == printed
+    assert sim["engine"].mc_draws == 100
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "key"),
+    [
+        ("prob = 0.975", 'prob = 0.975\ntau = "long"', "design.success.tau"),
+        ("prob = 0.975", "prob = 0.975\ninterval = 0.5", "design.success.interval"),
+        (
+            "prob = 0.975",
+            "prob = 0.975\ntime = 12",
+            r"design.success: PosteriorProbability.time: only used with survival_difference",
+        ),
+        (
+            'quantity = "hazard_ratio"',
+            'quantity = "rmst_difference"',
+            r"design.success: PosteriorProbability.tau: rmst_difference needs tau=",
+        ),
+        (
+            "[scenario]",
+            "[simulation]\nmc_draws = 100\n[scenario]",
+            "simulation.mc_draws: only used with engine",
+        ),
+        (
+            "[scenario]",
+            '[simulation]\nengine = "conjugate"\nmc_draws = 1\n[scenario]',
+            "simulation.mc_draws: ConjugateEngine.mc_draws",
+        ),
+    ],
+)
+def test_bad_rule_selectors_name_the_key(tmp_path, old, new, key):
+    path = tmp_path / "design_bad.toml"
+    path.write_text(MINIMAL.replace(old, new, 1))
+    with pytest.raises(SpecError, match=key):
         load_design_spec(path)
 
 

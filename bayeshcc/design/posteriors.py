@@ -1,0 +1,387 @@
+"""Posterior objects the simulator's engines return: one posterior per simulated trial, vectorised.
+
+Each answers ``prob(quantity, direction, value, **selectors)`` for the decision rules, ``summary()``
+for the stored per-trial results, and ``sample(rng, draws)`` for predictive probabilities. See
+:mod:`bayeshcc.design.engines` for which engine returns which, and what each assumes.
+"""
+
+from __future__ import annotations
+
+import copy
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+
+import numpy as np
+from scipy import special
+
+from bayeshcc import piecewise
+from bayeshcc.design.generate import BlockRNG
+from bayeshcc.errors import SpecError
+
+__all__ = [
+    "BetaPosterior",
+    "DrawsPosterior",
+    "GammaPosterior",
+    "NormalLogHRPosterior",
+    "PiecewiseGammaPosterior",
+    "Posterior",
+    "prob_difference_above",
+]
+
+_GL_NODES, _GL_WEIGHTS = np.polynomial.legendre.leggauss(96)
+
+#: Quantities the piecewise gamma posterior computes by Monte Carlo, and their selector.
+MC_QUANTITIES = {"survival_difference": "time", "rmst_difference": "tau"}
+
+
+class Posterior(ABC):
+    """Posterior of the arm contrast for a set of trials (one value per trial)."""
+
+    @abstractmethod
+    def prob(self, quantity: str, direction: str, value: float, **selectors) -> np.ndarray:
+        """``P(quantity <direction> value | data)`` per trial.
+
+        ``selectors`` are a rule's ``interval``, ``time`` or ``tau`` (see
+        :class:`~bayeshcc.design.rules.PosteriorProbability`).
+        """
+
+    @abstractmethod
+    def summary(self) -> dict[str, np.ndarray]:
+        """Per-trial summaries stored in the results (name -> array)."""
+
+    @abstractmethod
+    def sample(self, rng: np.random.Generator, draws: int) -> np.ndarray:
+        """Parameter draws for predictive simulation.
+
+        Survival: hazards, shape ``(trial, draw, arm, interval)``. Response: rates ``(trial, draw, arm)``.
+        """
+
+    def subset(self, idx: np.ndarray) -> Posterior:
+        """The posterior of trials ``idx`` only."""
+        new = copy.copy(self)
+        for k, v in vars(self).items():
+            if isinstance(v, np.ndarray):
+                setattr(new, k, v[idx])
+        return new
+
+    def _check(self, quantity: str, allowed: str, selectors: dict | None = None) -> None:
+        if quantity != allowed:
+            raise SpecError(
+                f"rule quantity: {quantity!r} is not produced here; expected {allowed!r}"
+            )
+        for key, v in (selectors or {}).items():
+            raise SpecError(
+                f"PosteriorProbability.{key}: {key}={v!r} is not available for {quantity!r} "
+                f"with this engine's {type(self).__name__}"
+            )
+
+
+class NormalLogHRPosterior(Posterior):
+    """Laplace approximation: log HR ~ N(mean, sd^2), baseline log hazards conditionally normal."""
+
+    def __init__(self, mean, sd, alpha, alpha_slope, alpha_sd) -> None:
+        self.mean, self.sd = mean, sd
+        self.alpha, self.alpha_slope, self.alpha_sd = alpha, alpha_slope, alpha_sd
+
+    def prob(self, quantity: str, direction: str, value: float, **selectors) -> np.ndarray:
+        self._check(quantity, "hazard_ratio", selectors)
+        z = (np.log(value) - self.mean) / self.sd
+        return special.ndtr(z) if direction == "<" else special.ndtr(-z)
+
+    def summary(self) -> dict[str, np.ndarray]:
+        return {
+            "log_hr_mean": self.mean,
+            "log_hr_sd": self.sd,
+            "prob_benefit": self.prob("hazard_ratio", "<", 1.0),
+        }
+
+    def sample(self, rng: np.random.Generator, draws: int) -> np.ndarray:
+        m = self.mean.shape[0]
+        beta = self.mean[:, None] + self.sd[:, None] * rng.standard_normal((m, draws))
+        # alpha | beta is normal with the conditional (Schur) mean and diagonal variance.
+        z = rng.standard_normal((m, draws, self.alpha.shape[1]))
+        alpha = (
+            self.alpha[:, None, :]
+            + self.alpha_slope[:, None, :] * (beta - self.mean[:, None])[..., None]
+            + self.alpha_sd[:, None, :] * z
+        )
+        return np.exp(np.stack([alpha, alpha + beta[..., None]], axis=2))
+
+
+class GammaPosterior(Posterior):
+    """Exact posterior of two exponential hazards with independent gamma priors."""
+
+    def __init__(self, shape: np.ndarray, rate: np.ndarray) -> None:
+        self.shape, self.rate = shape, rate  # (trial, arm)
+
+    def prob(self, quantity: str, direction: str, value: float, **selectors) -> np.ndarray:
+        self._check(quantity, "hazard_ratio", selectors)
+        # lambda_t < c lambda_c  <=>  X / (X + Y) < k / (1 + k), X ~ Ga(a_t), Y ~ Ga(a_c), k = c b_t / b_c
+        k = value * self.rate[:, 1] / self.rate[:, 0]
+        p = special.betainc(self.shape[:, 1], self.shape[:, 0], k / (1 + k))
+        return p if direction == "<" else 1 - p
+
+    def summary(self) -> dict[str, np.ndarray]:
+        a, b = self.shape, self.rate
+        mean = (
+            special.digamma(a[:, 1]) - np.log(b[:, 1]) - special.digamma(a[:, 0]) + np.log(b[:, 0])
+        )
+        sd = np.sqrt(special.polygamma(1, a[:, 1]) + special.polygamma(1, a[:, 0]))
+        return {
+            "log_hr_mean": mean,
+            "log_hr_sd": sd,
+            "prob_benefit": self.prob("hazard_ratio", "<", 1.0),
+        }
+
+    def sample(self, rng: np.random.Generator, draws: int) -> np.ndarray:
+        m = self.shape.shape[0]
+        g = rng.standard_gamma(self.shape[:, None, :], size=(m, draws, 2))
+        return (g / self.rate[:, None, :])[..., None]
+
+
+class PiecewiseGammaPosterior(Posterior):
+    """Exact posterior of per-arm piecewise-constant hazards with independent gamma priors.
+
+    Parameters
+    ----------
+    shape, rate : ndarray, shape (trial, arm, interval)
+        Gamma posterior of each arm's hazard (per month) in each interval, arm 0 control and 1
+        treatment: ``Gamma(a + d, b + E)`` for prior ``Gamma(a, b)``, ``d`` events and ``E``
+        months of exposure in that arm and interval.
+    cutpoints : sequence of float
+        Interval starts, beginning at 0; the last interval ``[c_{K-1}, inf)`` is open.
+    rng : numpy.random.Generator or BlockRNG, optional
+        Stream for the Monte Carlo quantities; a :class:`~bayeshcc.design.generate.BlockRNG`
+        draws each block of trials from its own generator (results then do not depend on how
+        trials are grouped). Needed only for ``survival_difference`` and ``rmst_difference``.
+    mc_draws : int, default 2000
+        Posterior draws per trial for the Monte Carlo quantities.
+
+    Notes
+    -----
+    ``hazard_ratio`` (``interval=k``): exact. With :math:`X \\sim \\mathrm{Ga}(a_T, 1)`,
+    :math:`Y \\sim \\mathrm{Ga}(a_C, 1)`, :math:`\\lambda_T < c\\lambda_C \\iff X/(X + Y) <
+    q/(1 + q)` with :math:`q = c\\, b_T / b_C`, and :math:`X/(X+Y) \\sim \\mathrm{Beta}(a_T, a_C)`,
+    so :math:`P(\\text{HR}_k < c) = I_{q/(1+q)}(a_T, a_C)`.
+
+    ``survival_difference`` (``time=t``) and ``rmst_difference`` (``tau``) have no closed form:
+    ``mc_draws`` hazard vectors are drawn per trial from the exact posteriors (once per posterior,
+    shared by every rule on it, shape ``(trial, draw, arm, interval)``) and
+    :math:`S_a(t) = \\exp(-H_a(t))`, :math:`\\text{RMST}_a(\\tau) = \\int_0^\\tau S_a(t)\\,dt` are
+    computed per draw with :mod:`bayeshcc.piecewise`. The probability is the proportion of draws
+    beyond the threshold: unbiased, with standard deviation :math:`\\sqrt{p(1-p)/\\text{draws}}
+    \\le 0.5/\\sqrt{\\text{draws}}` (0.011 for 2000 draws; 0.0035 where :math:`p` is near 0.975).
+    """
+
+    def __init__(
+        self,
+        shape: np.ndarray,
+        rate: np.ndarray,
+        cutpoints: Sequence[float],
+        *,
+        rng: np.random.Generator | BlockRNG | None = None,
+        mc_draws: int = 2000,
+    ) -> None:
+        self.shape, self.rate = np.asarray(shape, float), np.asarray(rate, float)
+        # Tuples, not arrays: subset() slices every array attribute along the trial axis.
+        self.cutpoints = tuple(float(c) for c in cutpoints)
+        if self.shape.ndim != 3 or self.shape.shape[-1] != len(self.cutpoints):
+            raise SpecError(
+                f"PiecewiseGammaPosterior.shape: expected (trial, arm, {len(self.cutpoints)}) for "
+                f"cutpoints {list(self.cutpoints)}, got {self.shape.shape}"
+            )
+        self.rng, self.mc_draws = rng, int(mc_draws)
+        self._hazards: np.ndarray | None = None
+        self._mc: dict[tuple[str, float], np.ndarray] = {}
+
+    @property
+    def n_intervals(self) -> int:
+        """Number of analysis intervals (one hazard per arm in each)."""
+        return len(self.cutpoints)
+
+    def prob(self, quantity: str, direction: str, value: float, **selectors) -> np.ndarray:
+        if quantity == "hazard_ratio":
+            k = self._interval(selectors)
+            a, b = self.shape[:, :, k], self.rate[:, :, k]
+            q = value * b[:, 1] / b[:, 0]
+            p = special.betainc(a[:, 1], a[:, 0], q / (1 + q))
+            return p if direction == "<" else 1 - p
+        if quantity not in MC_QUANTITIES:
+            raise SpecError(
+                f"rule quantity: {quantity!r} is not produced here; expected 'hazard_ratio', "
+                f"{' or '.join(repr(q) for q in MC_QUANTITIES)}"
+            )
+        key = MC_QUANTITIES[quantity]
+        extra = set(selectors) - {key}
+        if extra or key not in selectors:
+            raise SpecError(
+                f"PosteriorProbability.{key}: {quantity} takes {key}= only, got {sorted(selectors)}"
+            )
+        diff = self.difference_draws(quantity, float(selectors[key]))
+        return (diff < value).mean(axis=1) if direction == "<" else (diff > value).mean(axis=1)
+
+    def _interval(self, selectors: dict) -> int:
+        extra = set(selectors) - {"interval"}
+        if extra:
+            raise SpecError(f"PosteriorProbability.{sorted(extra)[0]}: not used with hazard_ratio")
+        k = selectors.get("interval")
+        if k is None:
+            if self.n_intervals == 1:
+                return 0
+            raise SpecError(
+                f"PosteriorProbability.interval: each of the {self.n_intervals} intervals has its own "
+                f"hazard ratio here; give interval=0 to {self.n_intervals - 1}"
+            )
+        if not 0 <= k < self.n_intervals:
+            raise SpecError(
+                f"PosteriorProbability.interval: {k} is out of range; expected 0 to {self.n_intervals - 1}"
+            )
+        return int(k)
+
+    def hazard_draws(self) -> np.ndarray:
+        """Posterior hazard draws ``(trial, draw, arm, interval)`` for the Monte Carlo quantities.
+
+        Drawn on first use from ``rng`` (block by block for a BlockRNG) and kept.
+        """
+        if self._hazards is None:
+            if self.rng is None:
+                raise SpecError(
+                    "rng: survival and RMST differences are computed by Monte Carlo and need a "
+                    "random generator (PiecewiseGammaPosterior(..., rng=...))"
+                )
+            m = self.shape.shape[0]
+            if isinstance(self.rng, BlockRNG):
+                gens, sizes = self.rng.generators, self.rng.sizes
+            else:
+                gens, sizes = [self.rng], [m]
+            if sum(sizes) != m:
+                raise SpecError(f"rng: the BlockRNG covers {sum(sizes)} trials, the posterior {m}")
+            out = np.empty((m, self.mc_draws, *self.shape.shape[1:]))
+            lo = 0
+            for g, s in zip(gens, sizes, strict=True):
+                out[lo : lo + s] = g.standard_gamma(
+                    self.shape[lo : lo + s, None], size=(s, self.mc_draws, *self.shape.shape[1:])
+                )
+                lo += s
+            self._hazards = out / self.rate[:, None]
+        return self._hazards
+
+    def difference_draws(self, quantity: str, at: float) -> np.ndarray:
+        """Draws ``(trial, draw)`` of ``S_T(at) - S_C(at)`` or ``RMST_T(at) - RMST_C(at)``."""
+        key = (quantity, at)
+        if key not in self._mc:
+            h = self.hazard_draws()
+            if quantity == "survival_difference":
+                s = piecewise.survival(h, np.asarray(self.cutpoints), np.array([at]))[..., 0]
+            else:
+                s = piecewise.rmst(h, np.asarray(self.cutpoints), at)
+            self._mc[key] = s[..., 1] - s[..., 0]
+        return self._mc[key]
+
+    def summary(self) -> dict[str, np.ndarray]:
+        """Exact posterior mean and sd of each interval's log HR, and ``P(HR < 1)``.
+
+        Arrays ``(trial,)`` with one interval, ``(trial, interval)`` with several.
+        """
+        a, b = self.shape, self.rate
+        mean = (
+            special.digamma(a[:, 1]) - np.log(b[:, 1]) - special.digamma(a[:, 0]) + np.log(b[:, 0])
+        )
+        sd = np.sqrt(special.polygamma(1, a[:, 1]) + special.polygamma(1, a[:, 0]))
+        q = b[:, 1] / b[:, 0]
+        prob = special.betainc(a[:, 1], a[:, 0], q / (1 + q))
+        if self.n_intervals == 1:
+            mean, sd, prob = mean[:, 0], sd[:, 0], prob[:, 0]
+        return {"log_hr_mean": mean, "log_hr_sd": sd, "prob_benefit": prob}
+
+    def sample(self, rng: np.random.Generator, draws: int) -> np.ndarray:
+        m = self.shape.shape[0]
+        g = rng.standard_gamma(self.shape[:, None], size=(m, draws, *self.shape.shape[1:]))
+        return g / self.rate[:, None]
+
+    def subset(self, idx: np.ndarray) -> PiecewiseGammaPosterior:
+        new = copy.copy(self)
+        new.shape, new.rate = self.shape[idx], self.rate[idx]
+        # Draws already made go with their trials; a stream for the whole set does not.
+        new._hazards = None if self._hazards is None else self._hazards[idx]
+        new._mc = {k: v[idx] for k, v in self._mc.items()}
+        new.rng = self.rng if self._hazards is not None else None
+        return new
+
+
+class BetaPosterior(Posterior):
+    """Exact posterior of two response rates with independent beta priors."""
+
+    def __init__(self, a: np.ndarray, b: np.ndarray) -> None:
+        self.a, self.b = a, b  # (trial, arm)
+
+    def prob(self, quantity: str, direction: str, value: float, **selectors) -> np.ndarray:
+        self._check(quantity, "risk_difference", selectors)
+        p = prob_difference_above(self.a[:, 1], self.b[:, 1], self.a[:, 0], self.b[:, 0], value)
+        return p if direction == ">" else 1 - p
+
+    def summary(self) -> dict[str, np.ndarray]:
+        a, b = self.a, self.b
+        mean = a / (a + b)
+        var = a * b / ((a + b) ** 2 * (a + b + 1))
+        return {
+            "risk_difference_mean": mean[:, 1] - mean[:, 0],
+            "risk_difference_sd": np.sqrt(var.sum(axis=1)),
+            "prob_benefit": self.prob("risk_difference", ">", 0.0),
+        }
+
+    def sample(self, rng: np.random.Generator, draws: int) -> np.ndarray:
+        m = self.a.shape[0]
+        x = rng.standard_gamma(self.a[:, None, :], size=(m, draws, 2))
+        y = rng.standard_gamma(self.b[:, None, :], size=(m, draws, 2))
+        return x / (x + y)
+
+
+def prob_difference_above(a_t, b_t, a_c, b_c, delta: float) -> np.ndarray:
+    """``P(p_t - p_c > delta)`` for independent Beta(a_t, b_t) and Beta(a_c, b_c), per element.
+
+    Notes
+    -----
+    :math:`\\int f_c(x)\\,[1 - I_{x+\\delta}(a_t, b_t)]\\,dx` by 96-point Gauss-Legendre quadrature
+    over the central :math:`1 - 10^{-12}` of the control posterior; accurate to about 1e-8 for
+    parameters >= 1 (checked against adaptive quadrature in the tests).
+    """
+    a_t, b_t, a_c, b_c = np.broadcast_arrays(
+        *(np.asarray(v, dtype=float) for v in (a_t, b_t, a_c, b_c))
+    )
+    lo = special.betaincinv(a_c, b_c, 1e-12)[..., None]
+    hi = special.betaincinv(a_c, b_c, 1 - 1e-12)[..., None]
+    x = lo + (hi - lo) * (_GL_NODES + 1) / 2
+    w = (hi - lo) / 2 * _GL_WEIGHTS
+    logf = (
+        (a_c[..., None] - 1) * np.log(x)
+        + (b_c[..., None] - 1) * np.log1p(-x)
+        - special.betaln(a_c, b_c)[..., None]
+    )
+    y = np.clip(x + delta, 0.0, 1.0)
+    surv = special.betainc(b_t[..., None], a_t[..., None], 1 - y)  # = 1 - I_y(a_t, b_t)
+    return np.clip((w * np.exp(logf) * surv).sum(axis=-1), 0.0, 1.0)
+
+
+class DrawsPosterior(Posterior):
+    """Posterior from MCMC draws of the log hazard ratio, shape ``(trial, draw)``."""
+
+    def __init__(self, log_hr: np.ndarray) -> None:
+        self.log_hr = log_hr
+
+    def prob(self, quantity: str, direction: str, value: float, **selectors) -> np.ndarray:
+        self._check(quantity, "hazard_ratio", selectors)
+        below = (self.log_hr < np.log(value)).mean(axis=1)
+        return below if direction == "<" else 1 - below
+
+    def summary(self) -> dict[str, np.ndarray]:
+        return {
+            "log_hr_mean": self.log_hr.mean(axis=1),
+            "log_hr_sd": self.log_hr.std(axis=1, ddof=1),
+            "prob_benefit": self.prob("hazard_ratio", "<", 1.0),
+        }
+
+    def sample(self, rng: np.random.Generator, draws: int) -> np.ndarray:
+        raise SpecError(
+            "engine: predictive-probability rules are not available with the mcmc engine"
+        )
