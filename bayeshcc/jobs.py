@@ -103,10 +103,14 @@ def write_outputs(job: FitJob, out: Path, *, title: str) -> dict[str, Path]:
     job.diagnostics.table.to_csv(files["diagnostics"], index=False)
     bands = survival_bands(job.fit)
     data = job.fit.data
-    observed = data.life_table() if isinstance(data, IntervalData) else None
+    table = isinstance(data, IntervalData)
     ax = plot_survival_bands(
-        bands, observed=observed, observed_label="published landmark" if observed is not None else "",
-        time_unit=data.time_unit, title=title,
+        bands,
+        observed=data.life_table() if table else None,
+        observed_label="published landmark" if table else "",
+        km=None if table else data.kaplan_meier(),
+        time_unit=data.time_unit,
+        title=title,
     )
     ax.figure.savefig(files["plot"], dpi=120, bbox_inches="tight")
     plt.close(ax.figure)

@@ -92,8 +92,11 @@ def test_survival_bands_and_plot(data):
     np.testing.assert_allclose(c10["median"], np.median(np.exp(-10 * lc)))
     assert (b["lower"] <= b["median"]).all() and (b["median"] <= b["upper"]).all()
     obs = pd.DataFrame({"arm": ["C", "T"], "time": [10, 10], "survival": [0.4, 0.7]})
-    ax = plot_survival_bands(b, observed=obs)
+    ax = plot_survival_bands(b, observed=obs, km=data.kaplan_meier())
     labels = [line.get_label() for line in ax.get_lines()]
     assert "C (posterior median)" in labels and "T (observed)" in labels
+    km_line = next(line for line in ax.get_lines() if line.get_label() == "C (Kaplan-Meier)")
+    assert km_line.get_drawstyle() == "steps-post"
+    np.testing.assert_allclose(km_line.get_ydata(), [1.0, 0.5])
     assert len(ax.collections) == 2  # one band per arm
     plt.close(ax.figure)

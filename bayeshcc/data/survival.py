@@ -160,6 +160,40 @@ class SurvivalData:
         s = self.frame.groupby("arm", observed=False)["time"].max()
         return {a: float(s[a]) for a in self.arms}
 
+    def kaplan_meier(self) -> pd.DataFrame:
+        """Kaplan-Meier estimate per arm at time 0 and at each distinct event time.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``arm, time, survival, at_risk, events``; ``survival`` is the product-limit
+            estimate just after ``time`` (a right-continuous step function), starting with 1 at
+            time 0 unless there are events at 0. Ties: events before censorings at the same time
+            (the usual convention).
+        """
+        out = []
+        for a in self.arms:
+            sub = self.frame[self.frame["arm"] == a]
+            t = sub["time"].to_numpy()
+            e = sub["event"].to_numpy()
+            times = np.unique(t[e])
+            at_risk = (t[None, :] >= times[:, None]).sum(axis=1)
+            events = (e[None, :] & (t[None, :] == times[:, None])).sum(axis=1)
+            surv = np.cumprod(1.0 - events / at_risk)
+            start = [] if times.size and times[0] == 0 else [0]  # S(0) = 1 unless events at 0
+            out.append(
+                pd.DataFrame(
+                    {
+                        "arm": a,
+                        "time": np.concatenate([np.zeros(len(start)), times]),
+                        "survival": np.concatenate([np.ones(len(start)), surv]),
+                        "at_risk": np.concatenate([[len(t)] * len(start), at_risk]),
+                        "events": np.concatenate([np.zeros(len(start), int), events]),
+                    }
+                )
+            )
+        return pd.concat(out, ignore_index=True)
+
     def require_arms(self, n: int = 2) -> None:
         """Raise DataError unless the data have at least ``n`` arms."""
         if len(self.arms) < n:

@@ -12,6 +12,7 @@ def plot_survival_bands(
     *,
     observed: pd.DataFrame | None = None,
     observed_label: str = "observed",
+    km: pd.DataFrame | None = None,
     time_unit: str = "months",
     ax=None,
     title: str | None = None,
@@ -26,6 +27,9 @@ def plot_survival_bands(
         Points ``arm, time, survival`` (e.g. published landmark survival) drawn as markers.
     observed_label : str
         Legend suffix for the points.
+    km : pandas.DataFrame, optional
+        Kaplan-Meier steps ``arm, time, survival`` (from ``SurvivalData.kaplan_meier()``),
+        drawn as step lines.
     time_unit : str
     ax : matplotlib.axes.Axes, optional
     title : str, optional
@@ -48,6 +52,10 @@ def plot_survival_bands(
             pts = observed[observed["arm"] == arm]
             ax.plot(pts["time"], pts["survival"], "o", color=color, markeredgecolor="black",
                     label=f"{arm} ({observed_label})")
+        if km is not None:
+            steps = km[km["arm"] == arm]
+            ax.step(steps["time"], steps["survival"], where="post", color=color, linewidth=0.9,
+                    linestyle="--", label=f"{arm} (Kaplan-Meier)")
     ax.set_xlabel(f"time ({time_unit})")
     ax.set_ylabel("survival probability")
     ax.set_ylim(0, 1.02)

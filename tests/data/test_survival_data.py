@@ -103,3 +103,15 @@ def test_grouping_then_summing_recovers_totals(frame_and_cuts):
     f = table.frame
     left = f.groupby("arm").apply(lambda g: (g.events + g.censored).sum(), include_groups=False)
     assert left.to_dict() == d.n_by_arm
+
+
+def test_kaplan_meier_matches_lifelines(ipd_frame):
+    from lifelines import KaplanMeierFitter
+
+    df = ipd_frame.assign(time=ipd_frame.time.round(0))  # whole months: many ties
+    km = bh.SurvivalData.from_frame(df, time="time", event="event", arm="arm").kaplan_meier()
+    for arm, sub in df.groupby("arm"):
+        ref = KaplanMeierFitter().fit(sub.time, sub.event).survival_function_.iloc[:, 0]
+        mine = km[km.arm == arm].set_index("time")["survival"]
+        np.testing.assert_allclose(mine.to_numpy(), ref.reindex(mine.index).to_numpy(), rtol=1e-12)
+        assert mine.index.is_unique and (np.diff(mine.to_numpy()) <= 0).all()
