@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from bayeshcc.data import AETable, BinaryData, IntervalData, SurvivalSummary
+from bayeshcc.errors import DataError
 
 __all__ = ["PUBLISHED_COLUMNS", "Study"]
 
@@ -85,6 +86,29 @@ class Study:
         if self.adverse_events is not None:
             out.append("adverse events")
         return tuple(out)
+
+    def published_figure(self, endpoint: str, quantity: str, arm_or_contrast: str) -> pd.Series:
+        """The one row of :attr:`published` for an endpoint, quantity and arm or contrast.
+
+        Examples
+        --------
+        >>> import bayeshcc as bh
+        >>> bh.datasets.load_huang2022().published_figure("OS", "median", "Sorafenib").estimate
+        9.1
+
+        Raises
+        ------
+        DataError
+            If no row or more than one row matches.
+        """
+        p = self.published
+        rows = p[(p["endpoint"] == endpoint) & (p["quantity"] == quantity) & (p["arm_or_contrast"] == arm_or_contrast)]
+        if len(rows) != 1:
+            raise DataError(
+                f"{self.name}.published: {len(rows)} rows for endpoint={endpoint!r}, quantity={quantity!r}, "
+                f"arm_or_contrast={arm_or_contrast!r}; expected exactly one"
+            )
+        return rows.iloc[0]
 
     def __repr__(self) -> str:
         arms = ", ".join(f"{a} (n={self.n[a]})" for a in self.arms)

@@ -20,13 +20,6 @@ def study():
     return bh.datasets.load_haic_cisplatin()
 
 
-def _published(study, endpoint, quantity, arm_or_contrast):
-    p = study.published
-    row = p[
-        (p.endpoint == endpoint) & (p.quantity == quantity) & (p.arm_or_contrast == arm_or_contrast)
-    ]
-    assert len(row) == 1, (endpoint, quantity, arm_or_contrast)
-    return row.iloc[0]
 
 
 def test_groups(study):
@@ -65,8 +58,7 @@ def test_response_during_haic(study):
     b = study.response["RECIST"]
     assert b.responders == {"All patients": 14} and b.n == {"All patients": 67}
     # disease-control rate 28.4% = (CR + PR + SD) / 67
-    dcr = _published(
-        study, "best response (RECIST)", "disease control rate", "All patients"
+    dcr = study.published_figure("best response (RECIST)", "disease control rate", "All patients"
     ).estimate
     assert dcr == 28.4 == round(100 * (5 + 9 + 5) / 67, 1)
 
@@ -91,9 +83,9 @@ def test_overall_survival_is_a_kaplan_meier_summary(study):
 
 
 def test_os_by_response_and_by_salvage(study):
-    assert _published(study, "OS", "median", "Disease control (CR+PR+SD)").estimate == 47.4
-    assert _published(study, "OS", "median", "Progressive disease").estimate == 5.4
-    assert _published(study, "OS", "p-value", "Sorafenib vs Other salvage").p_value == 0.069
+    assert study.published_figure("OS", "median", "Disease control (CR+PR+SD)").estimate == 47.4
+    assert study.published_figure("OS", "median", "Progressive disease").estimate == 5.4
+    assert study.published_figure("OS", "p-value", "Sorafenib vs Other salvage").p_value == 0.069
 
 
 def test_spp_summary(study):
@@ -105,7 +97,7 @@ def test_spp_summary(study):
     }
     assert dict(spp.n) == N
     assert "P = 0.041" in spp.notes
-    assert _published(study, "SPP", "median", "Sorafenib").p_value == 0.041
+    assert study.published_figure("SPP", "median", "Sorafenib").p_value == 0.041
     hr = spp.hazard_ratios.iloc[0]
     assert (hr.treatment, hr.control) == ("Sorafenib", "Other salvage")
     # interpreted: the published 2.481 (1.120-5.497) read as 'no vs. yes'
@@ -123,9 +115,9 @@ def test_multivariable_cox_recorded_as_published(study):
         "Sorafenib: yes vs no": (0.010, 2.481, 1.120, 5.497),
     }
     for label, (p, est, lo, hi) in table3.items():
-        r = _published(study, "SPP", "hazard ratio", label)
+        r = study.published_figure("SPP", "hazard ratio", label)
         assert (r.p_value, r.estimate, r.lower, r.upper) == (p, est, lo, hi)
-        i = _published(study, "SPP", "hazard ratio (interpreted)", label)
+        i = study.published_figure("SPP", "hazard ratio (interpreted)", label)
         np.testing.assert_allclose([i.estimate * est, i.lower * hi, i.upper * lo], 1.0)
         assert i.p_value == p and "reciprocal" in i.note
 
@@ -147,12 +139,10 @@ def test_haic_sessions_and_the_documented_discrepancy(study):
     np.testing.assert_allclose(np.round(100 * s["patients"] / 67, 1), s["percent"])
     # the distribution implies 150 sessions; the paper states 136 (mean 2.0): kept as printed
     assert (s["sessions"] * s["patients"]).sum() == 150
-    stated = _published(
-        study, "treatment exposure", "HAIC sessions (total)", "All patients"
+    stated = study.published_figure("treatment exposure", "HAIC sessions (total)", "All patients"
     ).estimate
     assert stated == 136
-    mean = _published(
-        study, "treatment exposure", "HAIC sessions per patient (mean)", "All patients"
+    mean = study.published_figure("treatment exposure", "HAIC sessions per patient (mean)", "All patients"
     )
     assert mean.estimate == 2.0 == round(136 / 67, 1)
 

@@ -26,13 +26,6 @@ def study():
     return bh.datasets.load_huang2022()
 
 
-def _published(study, endpoint, quantity, arm_or_contrast):
-    p = study.published
-    row = p[
-        (p.endpoint == endpoint) & (p.quantity == quantity) & (p.arm_or_contrast == arm_or_contrast)
-    ]
-    assert len(row) == 1, (endpoint, quantity, arm_or_contrast)
-    return row.iloc[0]
 
 
 def test_arms_and_patients(study):
@@ -67,9 +60,9 @@ def test_os_follow_up_window_from_study_dates(study):
 
 
 def test_os_published_figures(study):
-    r = _published(study, "OS", "median", "FOLFOX-HAIC")
+    r = study.published_figure("OS", "median", "FOLFOX-HAIC")
     assert (r.estimate, r.lower, r.upper) == (17.1, 13.4, 20.8)
-    r = _published(study, "OS", "median", "Sorafenib")
+    r = study.published_figure("OS", "median", "Sorafenib")
     assert (r.estimate, r.lower, r.upper) == (9.1, 7.5, 10.6)
     hr = study.published[
         (study.published.endpoint == "OS") & (study.published.quantity == "hazard ratio")
@@ -91,9 +84,9 @@ def test_os_published_figures(study):
 
 def test_table2_univariable_medians_point_the_same_way_as_the_hazard_ratios(study):
     # PVTT absence 12.4 vs presence 8.53 months with HR(absence vs presence) 0.49 < 1
-    assert _published(study, "OS", "median", "PVTT: absence").estimate == 12.4
-    assert _published(study, "OS", "median", "PVTT: presence").estimate == 8.53
-    assert _published(study, "OS", "median", "Group: Sorafenib").estimate == 9.07
+    assert study.published_figure("OS", "median", "PVTT: absence").estimate == 12.4
+    assert study.published_figure("OS", "median", "PVTT: presence").estimate == 8.53
+    assert study.published_figure("OS", "median", "Group: Sorafenib").estimate == 9.07
     p = study.published
     levels = p[(p.quantity == "median") & p.arm_or_contrast.str.contains(": ")]
     # eleven factors; mALBI has three levels
@@ -184,12 +177,12 @@ def test_overall_adverse_events_agree_with_the_text(study):
     }
     for (endpoint, grade), (counts, pcts) in stated.items():
         for arm, k, pct in zip(N, counts, pcts, strict=True):
-            assert _published(study, endpoint, f"patients with event ({grade})", arm).estimate == k
-            assert _published(study, endpoint, f"percent with event ({grade})", arm).estimate == pct
+            assert study.published_figure(endpoint, f"patients with event ({grade})", arm).estimate == k
+            assert study.published_figure(endpoint, f"percent with event ({grade})", arm).estimate == pct
             assert round(100 * k / N[arm], 1) == pct
     for arm, k, pct in zip(N, (6, 8), (10.9, 13.6), strict=True):
-        assert _published(study, "AE (serious)", "patients with event", arm).estimate == k
-        assert _published(study, "AE (serious)", "percent with event", arm).estimate == pct
+        assert study.published_figure("AE (serious)", "patients with event", arm).estimate == k
+        assert study.published_figure("AE (serious)", "percent with event", arm).estimate == pct
         assert round(100 * k / N[arm], 1) == pct
     # Results para 4: 3 FOLFOX-HAIC patients were recatheterized
     recath = study.published[study.published.endpoint == "procedure"]
@@ -275,3 +268,8 @@ def test_landmarks_are_exact_only_because_follow_up_is_long():
     )
     with pytest.raises(bh.DataError, match="follow_up"):
         bh.IntervalData.from_landmarks(lm, n={"A": 55}, events={"A": 44}, follow_up=(12.0, 60.0))
+
+
+def test_published_figure_needs_exactly_one_row(study):
+    with pytest.raises(bh.DataError, match="0 rows for endpoint='OS'"):
+        study.published_figure("OS", "median", "Placebo")
