@@ -6,12 +6,16 @@ import time
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import xarray as xr
 
 from bayeshcc.errors import SpecError
+
+if TYPE_CHECKING:
+    from bayeshcc.compare import Comparison
+    from bayeshcc.diagnostics import Diagnostics
 
 __all__ = ["SurvivalFit", "clear_compiled_cache", "sample"]
 
@@ -168,7 +172,7 @@ class SurvivalFit:
         """Unit of time of the data."""
         return self.data.time_unit
 
-    def diagnostics(self, **thresholds: float):
+    def diagnostics(self, **thresholds: float) -> Diagnostics:
         """Convergence diagnostics (R-hat, bulk and tail ESS, divergences, BFMI) via ArviZ.
 
         Keyword arguments override thresholds; see :func:`bayeshcc.diagnostics.diagnose`.
@@ -195,7 +199,7 @@ class SurvivalFit:
         times: Sequence[float] | None = None,
         tau: float | None = None,
         prob: float = 0.95,
-    ):
+    ) -> Comparison:
         """Posterior contrasts of ``treatment`` against ``control``.
 
         Parameters

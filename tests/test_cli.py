@@ -70,3 +70,12 @@ def test_datasets_lists_both(capsys):
     assert main(["datasets"]) == 0
     out = capsys.readouterr().out
     assert "huang2022" in out and "haic_cisplatin" in out
+
+
+@pytest.mark.slow
+def test_failed_diagnostics_are_reported_with_exit_1(capsys):
+    # 2 chains x 20 draws cannot reach the ESS threshold of 200: the failure is certain
+    status = main(["fit", str(SPEC), "--draws", "20", "--tune", "50", "--chains", "2"])
+    out = capsys.readouterr().out
+    assert status == 1
+    assert "Diagnostics: FAILED" in out and "ess_bulk" in out

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -15,6 +16,9 @@ from bayeshcc.data._checks import (
     require_finite_nonnegative,
 )
 from bayeshcc.errors import DataError, format_rows
+
+if TYPE_CHECKING:
+    from bayeshcc.data.survival import SurvivalData
 
 __all__ = ["IntervalData"]
 
@@ -269,7 +273,7 @@ class IntervalData:
         )
 
     @classmethod
-    def from_survival(cls, data, cutpoints: Sequence[float]) -> IntervalData:
+    def from_survival(cls, data: SurvivalData, cutpoints: Sequence[float]) -> IntervalData:
         """Group patient-level :class:`SurvivalData` at ``cutpoints`` into a life table.
 
         Censored patients become actuarial rows (see the class Notes); the counts conserve

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Sequence
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
@@ -15,6 +15,11 @@ from bayeshcc.data.survival import check_arms
 from bayeshcc.errors import ConvergenceWarning, DataError, SpecError
 from bayeshcc.models.priors import LogNormal, Normal, Prior
 from bayeshcc.piecewise import overlap
+
+if TYPE_CHECKING:
+    import pymc as pm
+
+    from bayeshcc.fit import SurvivalFit
 
 __all__ = ["DEFAULT_BASELINE_PRIOR", "DEFAULT_LOG_HR_PRIOR", "PiecewiseExponential"]
 
@@ -208,7 +213,7 @@ class PiecewiseExponential:
         return structure, arrays
 
     # -- the PyMC model ---------------------------------------------------------------------
-    def build(self, data: SurvivalData | IntervalData):
+    def build(self, data: SurvivalData | IntervalData) -> pm.Model:
         """Build the PyMC model for ``data`` (data held in ``pm.Data`` containers).
 
         Returns
@@ -218,7 +223,7 @@ class PiecewiseExponential:
         structure, arrays = self.prepare(data)
         return self._build(structure, arrays)
 
-    def _build(self, structure: tuple, arrays: dict[str, np.ndarray]):
+    def _build(self, structure: tuple, arrays: dict[str, np.ndarray]) -> pm.Model:
         import pymc as pm
         import pytensor.tensor as pt
 
@@ -282,7 +287,7 @@ class PiecewiseExponential:
         sampler: Literal["nutpie", "pymc"] = "nutpie",
         progress: bool = False,
         check_convergence: bool = True,
-    ):
+    ) -> SurvivalFit:
         """Sample the posterior.
 
         Parameters
