@@ -46,14 +46,15 @@ class TrialDesign:
         Planned sample size.
     accrual : Accrual
     dropout : Dropout, optional
-        None means no loss to follow-up. Survival endpoint only: response is assumed assessed in
-        every enrolled patient.
+        None means no loss to follow-up. Survival endpoint only (SpecError with ``"response"``):
+        response is assumed assessed in every enrolled patient.
     analyses : sequence of Analysis
         Looks in order; the last is the final analysis.
     success : Rule or sequence of (Rule or None)
         Success rule at every look, or one per look (None: no stopping for success there).
     futility : Rule or sequence of (Rule or None), optional
-        Futility rule at the interim looks. At the final look a trial that does not meet the
+        Futility rule at the interim looks (a list's last entry must be None: SpecError
+        otherwise). At the final look a trial that does not meet the
         success rule is counted as futility.
     prior : SurvivalPrior or ResponsePrior, optional
         Defaults to the vague :class:`SurvivalPrior` or uniform :class:`ResponsePrior`.
@@ -141,6 +142,12 @@ class TrialDesign:
         if dropout is not None and not isinstance(dropout, Dropout):
             raise SpecError(
                 f"TrialDesign.dropout: expected a Dropout or None, got {type(dropout).__name__}"
+            )
+        if dropout is not None and endpoint == "response":
+            raise SpecError(
+                "TrialDesign.dropout: the response endpoint assumes every enrolled patient is "
+                f"assessed; dropout {dropout} would be ignored. Leave dropout=None (or inflate "
+                "n_patients for non-evaluable patients)"
             )
         s(self, "dropout", dropout)
         s(self, "cutpoints", _cutpoints("TrialDesign.cutpoints", cutpoints))
@@ -233,6 +240,11 @@ class TrialDesign:
             "futility",
             futility if not isinstance(futility, Rule) else (futility,) * (k - 1) + (None,),
         )
+        if futility_rules[-1] is not None:
+            raise SpecError(
+                f"TrialDesign.futility[{k - 1}]: the final analysis takes no futility rule (a trial "
+                "that does not meet the final success rule already counts as futility); use None"
+            )
         s(self, "success", success_rules)
         s(self, "futility", futility_rules)
 

@@ -17,8 +17,8 @@
     exact beta posterior (nothing to approximate).
 ``mcmc``
     The package's PyMC piecewise-exponential model (proportional hazards, as ``laplace``),
-    compiled once and refitted per trial. Slow: for cross-checking the others on a subsample,
-    never for the main loop. Produces the single hazard ratio only.
+    built once per arms, cutpoints and prior and refitted per trial. Slow: for cross-checking the
+    others on a subsample, never for the main loop. Produces the single hazard ratio only.
 
 All engines assume non-informative censoring (dropout independent of events); ``laplace`` and
 ``mcmc`` also assume proportional hazards within the analysis model, and the conjugate engine a
@@ -128,6 +128,15 @@ class Engine(ABC):
     def work_per_trial(self, design: TrialDesign) -> int:
         """Array elements a look needs per trial beyond the data (sizes the simulator's chunks)."""
         return 0
+
+    def begin(self, design: TrialDesign) -> None:
+        """Called by :func:`~bayeshcc.design.simulate` once per run, before the first trial.
+
+        Engines that keep state (the ``mcmc`` engine's model and seed counter) set it here for
+        ``design``, so a run's numbers do not depend on what the engine object did before.
+        The others keep no state between runs.
+        """
+        return None
 
     @abstractmethod
     def posterior(
@@ -301,11 +310,13 @@ class MCMCEngine(Engine):
         Passed to ``PiecewiseExponential.fit``.
     sampler : str, default "nutpie"
     seed : int, default 0
-        The k-th fit of this engine uses seed ``seed + k``.
+        The k-th fit of a :func:`~bayeshcc.design.simulate` run uses seed ``seed + k`` (counted
+        from 0 in every run, so reusing the engine object gives the same numbers as a new one).
 
     Notes
     -----
-    The model is compiled once and reused for every trial with the same arms and cutpoints. Its
+    The model is built once per arms, cutpoints and prior, and reused for every trial of designs
+    that share them (a design with another prior gets its own model). Its
     priors are the design's :class:`SurvivalPrior` (log-normal baseline hazards, normal log hazard
     ratio), the same as the ``laplace`` engine's, so the two differ only by the Laplace
     approximation and Monte Carlo error. P(HR < c) is the proportion of posterior draws of the log hazard ratio below
@@ -326,8 +337,20 @@ class MCMCEngine(Engine):
     ) -> None:
         self.draws, self.tune, self.chains, self.sampler = draws, tune, chains, sampler
         self.seed = seed
-        self._model = None
+        self._models: dict = {}
         self._calls = 0
+
+    def begin(self, design: TrialDesign) -> None:
+        self._calls = 0
+
+    def model(self, design: TrialDesign):
+        """The ``PiecewiseExponential`` model for ``design``, built on first use and kept."""
+        from bayeshcc.design.mcmc import model_for
+
+        key = (design.control, design.treatment, design.cutpoints, design.prior)
+        if key not in self._models:
+            self._models[key] = model_for(design)
+        return self._models[key]
 
     def check(self, design: TrialDesign) -> None:
         if design.endpoint != "survival":

@@ -156,12 +156,39 @@ def generate(design: TrialDesign, scenario: Scenario, rng: BlockRNG) -> TrialBat
 
 def analysis_times(design: TrialDesign, batch: TrialBatch) -> np.ndarray:
     """Calendar time of each look, shape ``(trial, analysis)``, non-decreasing across looks."""
-    out = np.empty((batch.n_trials, len(design.analyses)))
-    kth = _event_order_statistics(design, batch, range(len(design.analyses)))
-    for k in range(len(design.analyses)):
-        cut = look_time(design, batch, k, kth=kth)
-        out[:, k] = cut if k == 0 else np.maximum(cut, out[:, k - 1])
-    return out
+    return analysis_schedule(design, batch)[0]
+
+
+def analysis_schedule(
+    design: TrialDesign, batch: TrialBatch
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Look times and how each look's trigger was met, each of shape ``(trial, analysis)``.
+
+    Returns
+    -------
+    times : ndarray
+        Calendar time of each look, non-decreasing across looks (a look cannot come before the
+        previous one).
+    target_reached : ndarray of bool
+        False where an event-triggered look's target was never reached: the look then happens once
+        every outcome is known (see :func:`look_time`) and analyses fewer events than planned.
+    delayed : ndarray of bool
+        True where the previous look came after this look's own trigger, so the look was pushed
+        later than its trigger (with mixed triggers, e.g. an event-driven interim that happens after
+        a calendar-time final).
+    """
+    k_looks = len(design.analyses)
+    times = np.empty((batch.n_trials, k_looks))
+    reached = np.ones((batch.n_trials, k_looks), dtype=bool)
+    delayed = np.zeros((batch.n_trials, k_looks), dtype=bool)
+    kth = _event_order_statistics(design, batch, range(k_looks))
+    for k in range(k_looks):
+        cut, reached[:, k] = _trigger_time(design, batch, k, kth)
+        if k:
+            delayed[:, k] = times[:, k - 1] > cut
+            cut = np.maximum(cut, times[:, k - 1])
+        times[:, k] = cut
+    return times, reached, delayed
 
 
 def _event_order_statistics(design: TrialDesign, batch: TrialBatch, looks) -> dict[int, np.ndarray]:
@@ -178,16 +205,31 @@ def _event_order_statistics(design: TrialDesign, batch: TrialBatch, looks) -> di
 def look_time(
     design: TrialDesign, batch: TrialBatch, k: int, *, kth: dict | None = None
 ) -> np.ndarray:
-    """Calendar time at which analysis ``k``'s trigger is met (before ordering across looks)."""
-    a = design.analyses[k]
-    entry = batch.entry
-    if a.trigger == "months":
-        return np.full(entry.shape[0], a.months)
-    if a.trigger == "patients":
-        return entry[:, a.patients - 1] + a.min_follow_up
-    last_entry = entry[:, -1]
+    """Calendar time at which analysis ``k``'s trigger is met (before ordering across looks).
+
+    An event target that is never reached (too few events ever occur in a trial: cure, dropout,
+    or a target near the expected maximum) is analysed once every outcome is known: at the last
+    event or dropout, or the last entry if later, plus ``min_follow_up``. The look then has fewer
+    events than planned and comes later than a reachable target would have; the trial's duration
+    is that of following every patient to their event or dropout.
+    """
     if kth is None:
         kth = _event_order_statistics(design, batch, [k])
+    return _trigger_time(design, batch, k, kth)[0]
+
+
+def _trigger_time(
+    design: TrialDesign, batch: TrialBatch, k: int, kth: dict
+) -> tuple[np.ndarray, np.ndarray]:
+    """Look ``k``'s own trigger time and whether its event target was reached, per trial."""
+    a = design.analyses[k]
+    entry = batch.entry
+    reached = np.ones(entry.shape[0], dtype=bool)
+    if a.trigger == "months":
+        return np.full(entry.shape[0], a.months), reached
+    if a.trigger == "patients":
+        return entry[:, a.patients - 1] + a.min_follow_up, reached
+    last_entry = entry[:, -1]
     cut = kth[a.events]
     short = ~np.isfinite(cut)
     if short.any():
@@ -197,9 +239,10 @@ def look_time(
         done = np.max(np.where(np.isfinite(cal_obs), cal_obs, -np.inf), axis=1)
         cut = cut.copy()
         cut[short] = np.maximum(done, last_entry[short])
+        reached = ~short
     if a.min_follow_up:
         cut = np.maximum(cut, last_entry + a.min_follow_up)
-    return cut
+    return cut, reached
 
 
 @dataclass

@@ -1,7 +1,7 @@
 """The ``mcmc`` engine's fitting loop: the package's PyMC piecewise-exponential model per trial.
 
 Only for cross-checking the fast engines on a subsample; each trial costs a NUTS run (the model is
-compiled once and reused for every trial with the same arms and cutpoints).
+built once per arms, cutpoints and prior, and reused for every trial with them).
 """
 
 from __future__ import annotations
@@ -37,8 +37,7 @@ def fit_log_hr_draws(engine: MCMCEngine, data: LookData, design: TrialDesign) ->
     """Posterior draws of log HR, shape ``(trial, chains * draws)``, one NUTS fit per trial."""
     from bayeshcc.data import SurvivalData
 
-    if engine._model is None:
-        engine._model = model_for(design)
+    model = engine.model(design)
     time, event, treated, enrolled = data.patients
     out = np.empty((time.shape[0], engine.chains * engine.draws))
     for i in range(time.shape[0]):
@@ -51,7 +50,7 @@ def fit_log_hr_draws(engine: MCMCEngine, data: LookData, design: TrialDesign) ->
             }
         )
         ipd = SurvivalData.from_frame(frame, time="time", event="event", arm="arm")
-        fit = engine._model.fit(
+        fit = model.fit(
             ipd,
             draws=engine.draws,
             tune=engine.tune,

@@ -20,6 +20,8 @@ OC_COLUMNS = (
     "expected_patients",
     "expected_events",
     "expected_duration_months",
+    "p_target_not_reached",
+    "p_delayed",
 )
 
 
@@ -37,6 +39,16 @@ def _mean(x: np.ndarray) -> tuple[float, float]:
     return float(x.mean()), se
 
 
+def _flag_rate(trials: xr.Dataset, name: str, k, bad: int) -> tuple[float, float]:
+    # Proportion of all trials whose look k (any look when k is None) has flag value ``bad``.
+    if name not in trials:  # results written before the flag existed
+        return np.nan, np.nan
+    flag = trials[name].values == bad
+    if k is None:
+        return _proportion(flag.any(axis=1))
+    return _proportion(flag[:, list(trials["analysis"].values).index(k)])
+
+
 def operating_characteristics(trials: xr.Dataset) -> pd.DataFrame:
     """Operating characteristics from per-trial outcomes.
 
@@ -51,8 +63,11 @@ def operating_characteristics(trials: xr.Dataset) -> pd.DataFrame:
         Indexed by analysis number and ``"overall"``. Per analysis: probability of stopping there
         for success / futility, and the mean patients, events and calendar time (months) at that
         look among trials that reached it. Overall: probability of success / futility at any look
-        and the means at the stopping look. Each column has a ``_mcse`` companion (Monte Carlo
-        standard error).
+        and the means at the stopping look. ``p_target_not_reached``: proportion of trials whose
+        look had an event target that was never reached (analysed at the last event that occurred,
+        with fewer events than planned); ``p_delayed``: proportion whose look came after its own
+        trigger because an earlier look was later (mixed triggers); overall, at any look. Each
+        column has a ``_mcse`` companion (Monte Carlo standard error).
 
     Notes
     -----
@@ -72,6 +87,8 @@ def operating_characteristics(trials: xr.Dataset) -> pd.DataFrame:
                 *_mean(trials["look_patients"].sel(analysis=k).values[ok]),
                 *_mean(trials["look_events"].sel(analysis=k).values[ok]),
                 *_mean(reached[ok]),
+                *_flag_rate(trials, "target_reached", k, 0),
+                *_flag_rate(trials, "look_delayed", k, 1),
             ]
         )
         index.append(int(k))
@@ -82,6 +99,8 @@ def operating_characteristics(trials: xr.Dataset) -> pd.DataFrame:
             *_mean(trials["patients"].values),
             *_mean(trials["events"].values),
             *_mean(trials["duration"].values),
+            *_flag_rate(trials, "target_reached", None, 0),
+            *_flag_rate(trials, "look_delayed", None, 1),
         ]
     )
     index.append("overall")
@@ -101,8 +120,8 @@ class SimulationResult:
     trials : xarray.Dataset
         Per-trial outcomes with dims ``trial`` and ``analysis``: ``decision`` (1 success, -1
         futility), ``stop_analysis``, ``patients``, ``events``, ``duration`` (months) and, per look,
-        ``look_time``, ``look_patients``, ``look_events`` and posterior summaries (NaN after a
-        trial stopped).
+        ``look_time``, ``look_patients``, ``look_events``, ``target_reached`` and ``look_delayed``
+        (flags, 1 or 0) and posterior summaries (NaN after a trial stopped).
     design, scenario
         What was simulated.
     engine : str

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import sys
+import warnings
 from typing import Literal
 
 import numpy as np
@@ -14,7 +15,7 @@ from bayeshcc.design.engines import Engine, Posterior, get_engine
 from bayeshcc.design.generate import (
     TRIALS_PER_STREAM,
     BlockRNG,
-    analysis_times,
+    analysis_schedule,
     generate,
     look_data,
 )
@@ -160,6 +161,13 @@ def simulate(
 
     Notes
     -----
+    An event target that a trial never reaches (too few events ever occur) is analysed at the last
+    event that occurs, once every patient has been followed to their event or dropout: fewer
+    events than planned, and the longest possible duration. Such looks are flagged in
+    ``trials["target_reached"]`` and counted in ``p_target_not_reached``; a look pushed past its own
+    trigger by an earlier look (mixed triggers) is flagged in ``trials["look_delayed"]`` and
+    counted in ``p_delayed``. Either raises a ``UserWarning`` naming the looks and counts.
+
     Each trial runs its looks in order; a trial stops at the first look whose success rule (checked
     first) or futility rule holds; at the final look a trial that does not succeed counts as
     futility. Trial ``i`` draws its random numbers from stream ``i // 250`` of
@@ -167,6 +175,7 @@ def simulate(
     """
     eng = get_engine(engine)
     _check(design, scenario, eng, n_trials)
+    eng.begin(design)
     root = _seed_sequence(seed)
     n_streams = math.ceil(n_trials / TRIALS_PER_STREAM)
     streams = [
@@ -201,16 +210,46 @@ def simulate(
     if bar is not None:
         bar.close()
     data = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+    _warn_schedule(design, data)
     return SimulationResult(
         _dataset(design, data), design=design, scenario=scenario, engine=eng.name, seed=seed
     )
+
+
+def _warn_schedule(design: TrialDesign, data: dict) -> None:
+    """Say when looks did not happen as planned: event targets missed, looks pushed late."""
+    n = data["decision"].shape[0]
+    notes = []
+    for k, a in enumerate(design.analyses):
+        missed = data["target_reached"][:, k] == 0
+        if missed.any():
+            used = data["look_events"][missed, k]
+            notes.append(
+                f"analysis {k + 1}: {missed.sum()} of {n} trials never reached {a.events} events "
+                f"and were analysed at the last event that occurred ({np.median(used):g} events, "
+                f"median; range {used.min():g}-{used.max():g}), after following every patient"
+            )
+        late = data["look_delayed"][:, k] == 1
+        if late.any():
+            notes.append(
+                f"analysis {k + 1} ({a}): {late.sum()} of {n} trials reached this trigger before "
+                f"analysis {k} and had the look later, with analysis {k} (median calendar time "
+                f"{np.median(data['look_time'][late, k]):.3g} months)"
+            )
+    if notes:
+        warnings.warn(
+            "looks did not happen as planned; see p_target_not_reached and p_delayed in "
+            "operating_characteristics():\n  " + "\n  ".join(notes),
+            UserWarning,
+            stacklevel=3,
+        )
 
 
 def _run_chunk(design: TrialDesign, scenario: Scenario, engine: Engine, rng: BlockRNG) -> dict:
     batch = generate(design, scenario, rng)
     m, k_looks = batch.n_trials, len(design.analyses)
     stream_of = np.repeat(np.arange(len(rng.sizes)), rng.sizes)
-    cuts = analysis_times(design, batch)
+    cuts, reached, delayed = analysis_schedule(design, batch)
     active = np.ones(m, dtype=bool)
     decision = np.zeros(m, dtype=np.int8)  # 1 success, -1 futility
     stop = np.zeros(m, dtype=np.int16)
@@ -227,6 +266,8 @@ def _run_chunk(design: TrialDesign, scenario: Scenario, engine: Engine, rng: Blo
         )
         post = engine.posterior(data, design, rng=rng)
         put("look_time", k, cuts[:, k])
+        put("target_reached", k, reached[:, k].astype(float))
+        put("look_delayed", k, delayed[:, k].astype(float))
         put("look_patients", k, data.enrolled.astype(float))
         put("look_events", k, data.total_events.astype(float))
         for name, values in post.summary().items():
@@ -272,6 +313,14 @@ _ATTRS = {
     },
     "look_patients": {"description": "patients enrolled at each look"},
     "look_events": {"description": "events (survival) or responders (response) at each look"},
+    "target_reached": {
+        "description": "1 if the look's trigger was met; 0 if its event target was never reached "
+        "and the look used every event that occurred (NaN after stopping)"
+    },
+    "look_delayed": {
+        "description": "1 if the previous look came after this look's own trigger, pushing it "
+        "later (NaN after stopping)"
+    },
     "log_hr_mean": {
         "description": "posterior mean of log HR (treatment vs control; per interval with the "
         "conjugate engine and several cutpoints)"

@@ -1,14 +1,28 @@
 """Posterior engines against closed forms and direct numerical computation."""
 
 import math
+from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
+import xarray as xr
 from scipy import integrate, optimize, special, stats
 
+from bayeshcc.design import (
+    Accrual,
+    Analysis,
+    PosteriorProbability,
+    ResponsePrior,
+    Scenario,
+    SurvivalPrior,
+    TrialDesign,
+    simulate,
+)
 from bayeshcc.design.engines import (
     BetaPosterior,
     GammaPosterior,
+    MCMCEngine,
     get_engine,
     laplace_ph,
     prob_difference_above,
@@ -144,6 +158,48 @@ def test_beta_difference_probability_matches_adaptive_quadrature(a_t, b_t, a_c, 
     assert post.prob("risk_difference", "<", delta)[0] == pytest.approx(1 - ref, abs=tol)
 
 
+GOLDEN = Path(__file__).with_name("golden")
+
+
+def test_beta_difference_probability_with_singular_beta_densities():
+    # Parameters below 1 make a beta density unbounded at 0 or 1. The reference values come from
+    # adaptive quadrature of the density (golden/make_beta_difference_quad.py): every combination of
+    # a, b in {0.5, 1, 3, 30} for both arms and delta in {-0.1, 0, 0.1}; they agree with the
+    # quantile-scale rule to about 3e-11, so 1e-8 leaves a wide margin.
+    ref = np.genfromtxt(GOLDEN / "beta_difference_quad.csv", delimiter=",", names=True)
+    for delta in (-0.1, 0.0, 0.1):
+        r = ref[np.isclose(ref["delta"], delta)]
+        got = prob_difference_above(r["a_t"], r["b_t"], r["a_c"], r["b_c"], delta)
+        assert np.abs(got - r["prob"]).max() < 1e-8
+    # The review's case: adaptive quadrature and 4e6 Monte Carlo draws give 0.97625.
+    assert prob_difference_above(3.5, 7.5, 0.5, 10.5, 0.0) == pytest.approx(0.9762504912, abs=1e-8)
+
+
+@pytest.mark.parametrize(
+    ("p_control", "p_treatment", "exact"), [(0.05, 0.05, 0.0058252846), (0.05, 0.3, 0.5907020770)]
+)
+def test_jeffreys_prior_response_design_matches_enumeration(p_control, p_treatment, exact):
+    # 20 patients per arm, Beta(0.5, 0.5) priors, success if P(p_t > p_c | data) > 0.975. Exact
+    # values: binomial enumeration over the 21 x 21 outcomes with quadrature posteriors
+    # (golden/make_jeffreys_response_oc.py). The old density-scale rule gave 0.00105 and 0.544 (6
+    # and 13 MCSE away). Tolerance 4 MCSE; two checks, false-failure probability < 2e-4.
+    design = TrialDesign(
+        control="C",
+        treatment="T",
+        n_patients=40,
+        endpoint="response",
+        accrual=Accrual(rate=4),
+        prior=ResponsePrior(control=(0.5, 0.5), treatment=(0.5, 0.5)),
+        analyses=[Analysis(patients=40)],
+        success=PosteriorProbability("risk_difference", ">", 0, prob=0.975),
+    )
+    scenario = Scenario.fixed(response_rates={"control": p_control, "treatment": p_treatment})
+    n = 20_000
+    result = simulate(design, scenario, n_trials=n, seed=13, engine="conjugate", progress=False)
+    p = result.operating_characteristics().loc["overall", "p_success"]
+    assert abs(p - exact) < 4 * math.sqrt(exact * (1 - exact) / n)
+
+
 def test_laplace_and_conjugate_agree_with_many_events():
     # With ~100 events per arm the normal approximation of log HR is close to the exact
     # gamma-ratio posterior (difference in P(HR < 1) well below 0.01).
@@ -163,3 +219,44 @@ def test_unknown_engine_and_wrong_quantity():
     post = GammaPosterior(np.ones((1, 2)), np.ones((1, 2)))
     with pytest.raises(SpecError, match="risk_difference"):
         post.prob("risk_difference", ">", 0.0)
+
+
+def test_a_reused_mcmc_engine_fits_each_designs_own_model(monkeypatch):
+    # No sampling: PiecewiseExponential.fit is replaced by a stand-in whose "draws" carry the
+    # model's log-HR prior mean and the seed it was given, so the result shows which model and
+    # which seed each fit used.
+    from bayeshcc.models.piecewise_exponential import PiecewiseExponential
+
+    def fake_fit(self, data, *, draws, chains, seed, **kwargs):
+        log_hr = np.full((chains, draws), self.log_hr_prior.mu + 1e-3 * seed)
+        return SimpleNamespace(idata=SimpleNamespace(posterior={"log_hr": xr.DataArray(log_hr)}))
+
+    monkeypatch.setattr(PiecewiseExponential, "fit", fake_fit)
+
+    def design(prior: SurvivalPrior) -> TrialDesign:
+        return TrialDesign(
+            control="C",
+            treatment="T",
+            n_patients=60,
+            accrual=Accrual(rate=10),
+            prior=prior,
+            analyses=[Analysis(events=30)],
+            success=PosteriorProbability("hazard_ratio", "<", 1, prob=0.975),
+        )
+
+    vague, sceptical = design(SurvivalPrior()), design(SurvivalPrior(log_hr=(math.log(0.3), 0.01)))
+    scenario = Scenario.fixed(median=10, hazard_ratio=0.7)
+
+    def run(d, engine):
+        return simulate(d, scenario, n_trials=3, seed=1, engine=engine, progress=False).trials
+
+    engine = MCMCEngine(draws=20, tune=20, chains=1, seed=5)
+    first = run(vague, engine)
+    second = run(sceptical, engine)
+    again = run(vague, engine)
+    fresh = run(sceptical, MCMCEngine(draws=20, tune=20, chains=1, seed=5))
+    xr.testing.assert_identical(second, fresh)
+    xr.testing.assert_identical(again, first)
+    # Trial i of every run uses seed 5 + i; the sceptical prior's mean is log 0.3.
+    expected = math.log(0.3) + 1e-3 * (5 + np.arange(3))
+    np.testing.assert_allclose(second["log_hr_mean"].values[:, 0], expected)

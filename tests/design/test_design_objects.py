@@ -58,6 +58,16 @@ def test_valid_design_prints_its_looks_and_rules():
         ({"prior": ResponsePrior()}, "prior"),
         ({"cutpoints": [0, 6, 3]}, "cutpoints"),
         ({"cutpoints": [1, 6]}, "cutpoints"),
+        ({"futility": [RULE, RULE]}, "futility[1]"),
+        (
+            {
+                "endpoint": "response",
+                "dropout": Dropout(rate=0.05),
+                "analyses": [Analysis(patients=200)],
+                "success": PosteriorProbability("risk_difference", ">", 0, prob=0.9),
+            },
+            "dropout",
+        ),
     ],
 )
 def test_invalid_design_names_the_field(overrides, field):

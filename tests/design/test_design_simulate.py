@@ -108,7 +108,7 @@ def test_other_scenarios_and_engines_run():
         treatment="T",
         n_patients=150,
         accrual=Accrual(duration=12),
-        analyses=[Analysis(months=18), Analysis(events=90, min_follow_up=6)],
+        analyses=[Analysis(months=18), Analysis(events=100, min_follow_up=6)],
         success=[None, SUCCESS],
         cutpoints=[0, 3, 9],
     )
@@ -141,3 +141,58 @@ def test_progress_bar_only_on_a_terminal(design, capsys, monkeypatch):
     assert "600/600" in capsys.readouterr().err
     simulate(design, scenario, n_trials=600, seed=1, chunk_size=250, progress=False)
     assert "600/600" not in capsys.readouterr().err
+
+
+def test_a_missed_event_target_is_flagged_counted_and_warned():
+    # Half the patients are cured: about 50 events ever occur, so many trials never see 49.
+    d = TrialDesign(
+        control="C",
+        treatment="T",
+        n_patients=100,
+        accrual=Accrual(duration=12),
+        analyses=[Analysis(events=49)],
+        success=SUCCESS,
+    )
+    scenario = Scenario.fixed(median=6, cure_fraction=0.5, hazard_ratio=1.0)
+    with pytest.warns(UserWarning, match=r"analysis 1: \d+ of 400 trials never reached 49 events"):
+        r = simulate(d, scenario, n_trials=400, seed=1, progress=False)
+    events = r.trials["events"].values
+    missed = r.trials["target_reached"].values[:, 0] == 0
+    assert 0 < missed.sum() < 400
+    # Reached looks have exactly the target; missed ones every event that occurred, after all
+    # patients were followed (so later than any reached look of the same trial could have been).
+    assert np.all(events[~missed] == 49) and np.all(events[missed] < 49)
+    oc = r.operating_characteristics()
+    p = missed.mean()
+    for row in (1, "overall"):
+        assert oc.loc[row, "p_target_not_reached"] == pytest.approx(p)
+        assert oc.loc[row, "p_target_not_reached_mcse"] == pytest.approx(math.sqrt(p * (1 - p) / 400))
+    assert oc.loc["overall", "p_delayed"] == 0
+
+
+def test_a_look_pushed_past_its_own_trigger_is_flagged_and_warned():
+    # 120 events take longer than 15 months here, so the "month 15" final runs later.
+    d = TrialDesign(
+        control="C",
+        treatment="T",
+        n_patients=200,
+        accrual=Accrual(rate=20),
+        analyses=[Analysis(events=120), Analysis(months=15)],
+        success=SUCCESS,
+    )
+    scenario = Scenario.fixed(median=10, hazard_ratio=0.7)
+    with pytest.warns(UserWarning, match=r"analysis 2 \(month 15\): \d+ of 300 trials"):
+        r = simulate(d, scenario, n_trials=300, seed=1, progress=False)
+    late = r.trials["look_delayed"].sel(analysis=2).values == 1
+    reached_2 = np.isfinite(r.trials["look_time"].sel(analysis=2).values)
+    assert late.sum() == reached_2.sum() > 0
+    assert np.all(r.trials["look_time"].sel(analysis=2).values[late] > 15)
+    oc = r.operating_characteristics()
+    assert oc.loc[2, "p_delayed"] == pytest.approx(late.mean())
+    assert oc.loc["overall", "p_delayed"] == pytest.approx(late.mean())
+    assert oc.loc[1, "p_delayed"] == 0
+
+
+def test_reachable_targets_do_not_warn(result):
+    oc = result.operating_characteristics()
+    assert oc.loc["overall", "p_target_not_reached"] == 0 and oc.loc["overall", "p_delayed"] == 0
