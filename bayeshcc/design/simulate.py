@@ -35,7 +35,9 @@ def _seed_sequence(
     if isinstance(seed, np.random.SeedSequence):
         return seed
     if isinstance(seed, np.random.Generator):
-        return seed.bit_generator.seed_seq
+        # spawn a child so the generator's state counts: reusing one generator across calls
+        # gives fresh streams, and the same generator state gives the same trials
+        return seed.spawn(1)[0].bit_generator.seed_seq
     if isinstance(seed, (int, np.integer)) and not isinstance(seed, bool) and seed >= 0:
         return np.random.SeedSequence(int(seed))
     raise SpecError(
@@ -145,7 +147,8 @@ def simulate(
     scenario : Scenario
     n_trials : int
     seed : int, SeedSequence or Generator
-        Each block of 250 trials gets its own stream spawned from it.
+        Each block of 250 trials gets its own stream spawned from it. A Generator is advanced
+        (a child stream is spawned from it), so successive calls with one generator differ.
     engine : {"conjugate", "laplace", "mcmc"} or Engine, default "laplace"
         How the posterior at each look is computed (see :mod:`bayeshcc.design.engines`).
     progress : bool, default True

@@ -196,3 +196,20 @@ def test_a_look_pushed_past_its_own_trigger_is_flagged_and_warned():
 def test_reachable_targets_do_not_warn(result):
     oc = result.operating_characteristics()
     assert oc.loc["overall", "p_target_not_reached"] == 0 and oc.loc["overall", "p_delayed"] == 0
+
+
+def test_generator_seed_state_counts():
+    import bayeshcc as bh
+
+    design = bh.TrialDesign(
+        control="C", treatment="T", n_patients=60, accrual=bh.Accrual(rate=10),
+        analyses=[bh.Analysis(events=30)],
+        success=bh.PosteriorProbability("hazard_ratio", "<", 1, prob=0.9),
+    )
+    scenario = bh.Scenario.fixed(median=9.0, hazard_ratio=0.7)
+    rng = np.random.default_rng(7)
+    first = bh.simulate(design, scenario, n_trials=50, seed=rng, progress=False)
+    second = bh.simulate(design, scenario, n_trials=50, seed=rng, progress=False)
+    again = bh.simulate(design, scenario, n_trials=50, seed=np.random.default_rng(7), progress=False)
+    assert not np.array_equal(first.trials["duration"], second.trials["duration"])
+    np.testing.assert_array_equal(first.trials["duration"], again.trials["duration"])
