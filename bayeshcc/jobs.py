@@ -60,7 +60,6 @@ def run_fit_spec(
         control = model.control if model.control is not None else data.arms[0]
         cmp_cfg = {"treatment": next(a for a in data.arms if a != control), "control": control}
     # comparison settings are checked against the data before any sampling
-    model.prepare(data)
     try:
         check_compare_args(data.arms, data.horizon, model.cutpoints, time_unit=data.time_unit,
                            **{"times": None, "tau": None, "prob": 0.95, **cmp_cfg})

@@ -42,7 +42,8 @@ def test_same_seed_same_numbers_and_compiled_model_reused(ipd):
     f3 = model.fit(ipd, draws=200, tune=200, chains=2, seed=6)
     np.testing.assert_array_equal(f1.idata.posterior["log_hr"], f2.idata.posterior["log_hr"])
     assert not np.array_equal(f1.idata.posterior["log_hr"], f3.idata.posterior["log_hr"])
-    assert f2.timings["compile"] < 0.5 < f1.timings["compile"] or f1.timings["compile"] < 0.5
+    # the second fit of the same structure reuses the compiled model (a compile takes seconds)
+    assert f2.timings["compile"] < 0.5
     assert f1.arms == ("B", "A") and f1.control == "B"
     # log_hr is A vs B: A's true hazard is twice B's in the fixture
     assert 0.2 < float(f1.idata.posterior["log_hr"].mean()) < 1.4
