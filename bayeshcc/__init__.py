@@ -1,7 +1,7 @@
 """bayeshcc: Bayesian modelling of hepatocellular-carcinoma trial data.
 
-Fit piecewise-exponential survival models to patient-level data or published summaries, compare
-treatment arms through their posteriors, and simulate future randomized trials.
+Fit survival and response models to patient-level data or published summaries, compare treatment
+arms through their posteriors, and simulate future randomized trials.
 """
 
 from bayeshcc import data, datasets
@@ -13,49 +13,84 @@ from bayeshcc.data import (
     SurvivalData,
     SurvivalSummary,
 )
+from bayeshcc.design import (
+    Accrual,
+    AllOf,
+    Analysis,
+    AnyOf,
+    Dropout,
+    PosteriorProbability,
+    PredictiveProbability,
+    Rule,
+    Scenario,
+    SimulationResult,
+    TrialDesign,
+    expected_max_events,
+    operating_characteristics,
+    simulate,
+)
+from bayeshcc.diagnostics import Diagnostics
 from bayeshcc.errors import ConvergenceWarning, DataError, SpecError
-
-__version__ = "0.1.0"
-
-__all__ = [
-    "AETable",
-    "BinaryData",
-    "ConvergenceWarning",
-    "DataError",
-    "IntervalData",
-    "OrdinalData",
-    "SpecError",
-    "SurvivalData",
-    "SurvivalSummary",
-    "data",
-    "datasets",
-]
-
-from bayeshcc.compare import Comparison  # noqa: E402
-from bayeshcc.diagnostics import Diagnostics  # noqa: E402
-from bayeshcc.fit import SurvivalFit  # noqa: E402
-from bayeshcc.models import (  # noqa: E402
+from bayeshcc.models import (
+    FAMILIES,
+    Beta,
+    BinomialResponse,
+    ExactModel,
     Gamma,
     HalfNormal,
     LogNormal,
+    Model,
     Normal,
     PiecewiseExponential,
     Prior,
 )
+from bayeshcc.results.comparison import Comparison
+from bayeshcc.results.fit import Fit
+from bayeshcc.results.response import ResponseFit
+from bayeshcc.results.survival import SurvivalFit
 
-__all__ += [
+__version__ = "0.1.0"
+
+__all__ = [
+    "FAMILIES",
+    "AETable",
+    "Accrual",
+    "AllOf",
+    "Analysis",
+    "AnyOf",
+    "Beta",
+    "BinaryData",
+    "BinomialResponse",
     "Comparison",
+    "ConvergenceWarning",
+    "DataError",
     "Diagnostics",
+    "Dropout",
+    "ExactModel",
+    "Fit",
     "Gamma",
     "HalfNormal",
+    "IntervalData",
     "LogNormal",
+    "Model",
     "Normal",
+    "OrdinalData",
     "PiecewiseExponential",
+    "PosteriorProbability",
+    "PredictiveProbability",
     "Prior",
+    "ResponseFit",
+    "Rule",
+    "Scenario",
+    "SimulationResult",
+    "SpecError",
+    "SurvivalData",
     "SurvivalFit",
+    "SurvivalSummary",
+    "TrialDesign",
+    "data",
+    "datasets",
+    "expected_max_events",
+    "operating_characteristics",
+    "simulate",
 ]
-
-from bayeshcc import design  # noqa: E402
-from bayeshcc.design import *  # noqa: E402,F403
-
-__all__ += list(design.__all__)

@@ -1,4 +1,4 @@
-"""MCMC convergence diagnostics via ArviZ: R-hat, bulk/tail ESS, divergences, BFMI.
+"""MCMC diagnostics and model checks via ArviZ: R-hat, bulk/tail ESS, divergences, BFMI, LOO.
 
 All ArviZ diagnostic calls live here, so the move to ArviZ 1.x touches one module.
 """
@@ -11,9 +11,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from bayeshcc.errors import ConvergenceWarning
+from bayeshcc.errors import ConvergenceWarning, SpecError
 
-__all__ = ["Diagnostics", "diagnose"]
+__all__ = ["Diagnostics", "bound_names", "check_prob", "diagnose", "exact_verdict", "loo", "parameter_summary"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -87,6 +87,10 @@ def diagnose(
     import arviz as az
 
     post = idata.posterior
+    if var_names is not None:
+        unknown = [v for v in var_names if v not in post.data_vars]
+        if unknown:
+            raise SpecError(f"var_names: unknown variable(s) {unknown}; the posterior has {list(post.data_vars)}")
     chains = int(post.sizes["chain"])
     with warnings.catch_warnings():
         # a variable that never moves gives 0/0 inside ArviZ; its NaN is reported as a failure below
@@ -100,7 +104,7 @@ def diagnose(
         rows.append(("r_hat", np.nan, f"<= {r_hat}", False, "needs 2 or more chains"))
     for col in ("ess_bulk", "ess_tail"):
         rows.append(_check(summ, col, f">= {ess_min:g}", lambda v: v >= ess_min, worst=min))
-    stats = idata.sample_stats
+    stats = idata.sample_stats if "sample_stats" in idata.groups() else {}
     div = int(stats["diverging"].sum()) if "diverging" in stats else 0
     rows.append(("divergences", float(div), f"<= {max_divergences}", div <= max_divergences,
                  f"{div} divergent transitions"))
@@ -127,3 +131,68 @@ def _check(summ: pd.DataFrame, col: str, threshold: str, passes, *, worst) -> tu
     v = float(values[idx])
     word = "worst" if worst is max else "lowest"
     return (col, v, threshold, bool(passes(v)), f"{word} {v:.3g} at {idx}")
+
+
+def exact_verdict(n_draws: int) -> Diagnostics:
+    """The verdict of independent draws from a closed-form posterior: nothing to converge."""
+    table = pd.DataFrame(
+        [("exact", np.nan, "closed form", True, f"{n_draws} independent draws from the exact posterior; no MCMC")],
+        columns=["check", "value", "threshold", "ok", "detail"],
+    )
+    return Diagnostics(table=table, per_variable=pd.DataFrame())
+
+
+def parameter_summary(idata, *, prob: float = 0.95, var_names: list[str] | None = None) -> pd.DataFrame:
+    """Mean, sd, median, equal-tailed ``prob`` interval (mass in the column names), ESS and R-hat per parameter.
+
+    The interval columns are named ``eti{100 prob}_lower`` / ``_upper`` (e.g. ``eti95_lower``).
+    """
+    import arviz as az
+
+    check_prob(prob)
+    post = idata.posterior if var_names is None else idata.posterior[var_names]
+    lo_name, hi_name = bound_names(prob)
+    q = post.quantile([(1 - prob) / 2, 0.5, (1 + prob) / 2], dim=("chain", "draw"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        diag = az.summary(idata, var_names=var_names, kind="diagnostics", round_to="none")
+    rows = []
+    for name, da in post.data_vars.items():
+        flat_mean = da.mean(dim=("chain", "draw"))
+        flat_sd = da.std(dim=("chain", "draw"), ddof=1)
+        other = [d for d in da.dims if d not in ("chain", "draw")]
+        for idx in np.ndindex(*[da.sizes[d] for d in other]):
+            sel = dict(zip(other, idx, strict=True))
+            label = name + ("[" + ", ".join(str(da.coords[d].values[i]) for d, i in sel.items()) + "]" if sel else "")
+            qs = q[name].isel(sel).values
+            rows.append({
+                "parameter": label,
+                "mean": float(flat_mean.isel(sel)),
+                "sd": float(flat_sd.isel(sel)),
+                "median": float(qs[1]),
+                lo_name: float(qs[0]),
+                hi_name: float(qs[2]),
+                "ess_bulk": float(diag["ess_bulk"].get(label, np.nan)),
+                "ess_tail": float(diag["ess_tail"].get(label, np.nan)),
+                "r_hat": float(diag["r_hat"].get(label, np.nan)),
+            })
+    return pd.DataFrame(rows)
+
+
+def loo(idata, *, pointwise: bool = False):
+    """PSIS-LOO (ArviZ ``az.loo``); a ``UserWarning`` names high Pareto k values."""
+    import arviz as az
+
+    return az.loo(idata, pointwise=pointwise)
+
+
+def check_prob(prob: float) -> None:
+    """SpecError unless ``prob`` (an interval mass) is strictly between 0 and 1."""
+    if not (isinstance(prob, float | int) and 0 < prob < 1):
+        raise SpecError(f"prob must be strictly between 0 and 1, got {prob!r}")
+
+
+def bound_names(prob: float) -> tuple[str, str]:
+    """Interval column names with the mass in them: ``eti95_lower``, ``eti95_upper``."""
+    pct = f"{100 * prob:.4g}"
+    return f"eti{pct}_lower", f"eti{pct}_upper"

@@ -37,7 +37,7 @@ def run_fit_spec(
     ``summary.csv`` (the comparison table), ``diagnostics.csv`` and ``survival.png``
     (posterior survival bands with the observed/published landmarks).
     """
-    from bayeshcc.compare import check_compare_args
+    from bayeshcc.results.survival import check_compare_args
 
     spec = load_fit_spec(path)
     data = spec.load_data()
@@ -86,7 +86,7 @@ def write_outputs(job: FitJob, out: Path, *, title: str) -> dict[str, Path]:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from bayeshcc.compare import survival_bands
+    from bayeshcc.results.survival import survival_bands
     from bayeshcc.data import IntervalData
     from bayeshcc.plots.survival import plot_survival_bands
 

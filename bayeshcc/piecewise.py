@@ -8,7 +8,15 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["cumulative_hazard", "median_survival", "overlap", "rmst", "survival"]
+__all__ = [
+    "cumulative_hazard",
+    "cumulative_hazard_at",
+    "inverse_cumulative_hazard",
+    "median_survival",
+    "overlap",
+    "rmst",
+    "survival",
+]
 
 
 def overlap(cutpoints: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> np.ndarray:
@@ -24,6 +32,42 @@ def cumulative_hazard(hazard: np.ndarray, cutpoints: np.ndarray, times: np.ndarr
     """H(t) for each time: shape ``(*hazard.shape[:-1], len(times))``."""
     w = overlap(cutpoints, np.zeros_like(np.asarray(times, float)), times)  # (T, K)
     return np.einsum("...k,tk->...t", hazard, w)
+
+
+def cumulative_hazard_at(times: np.ndarray, cutpoints: np.ndarray, hazard: np.ndarray) -> np.ndarray:
+    """H(t) elementwise: ``hazard`` of shape ``(..., K)`` broadcasts with ``times[..., None]``.
+
+    Unlike :func:`cumulative_hazard` (every time for every hazard vector), each time here goes
+    with its own hazard vector, e.g. one per simulated patient.
+    """
+    c = np.asarray(cutpoints, dtype=float)
+    widths = np.diff(np.append(c, np.inf))
+    inside = np.clip(np.asarray(times, dtype=float)[..., None] - c, 0.0, widths)
+    return (inside * hazard).sum(axis=-1)
+
+
+def inverse_cumulative_hazard(target: np.ndarray, cutpoints: np.ndarray, hazard: np.ndarray) -> np.ndarray:
+    """The time t with H(t) = ``target``, elementwise (``hazard`` broadcasts with ``target[..., None]``).
+
+    ``inf`` where the hazards never accumulate ``target`` (zero hazard in the last interval).
+    Drawing ``target`` from a unit exponential gives event times with these hazards.
+    """
+    c = np.asarray(cutpoints, dtype=float)
+    hazard = np.asarray(hazard, dtype=float)
+    target = np.asarray(target, dtype=float)
+    if c.size == 1:
+        with np.errstate(divide="ignore"):
+            return target / hazard[..., 0]
+    widths = np.diff(np.append(c, np.inf))
+    with np.errstate(invalid="ignore"):
+        cum = np.cumsum(hazard[..., :-1] * widths[:-1], axis=-1)
+    cum = np.concatenate([np.zeros(cum.shape[:-1] + (1,)), cum], axis=-1)
+    j = (target[..., None] >= cum).sum(axis=-1) - 1
+    hj = np.take_along_axis(np.broadcast_to(hazard, j.shape + hazard.shape[-1:]), j[..., None], -1)[..., 0]
+    cj = np.take_along_axis(np.broadcast_to(cum, j.shape + cum.shape[-1:]), j[..., None], -1)[..., 0]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = c[j] + (target - cj) / hj
+    return np.where(hj > 0, t, np.inf)
 
 
 def survival(hazard: np.ndarray, cutpoints: np.ndarray, times: np.ndarray) -> np.ndarray:

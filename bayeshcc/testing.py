@@ -11,7 +11,7 @@ from collections.abc import Sequence
 import numpy as np
 import xarray as xr
 
-__all__ = ["fake_survival_fit"]
+__all__ = ["fake_fit", "fake_survival_fit", "mock_sample"]
 
 
 def fake_survival_fit(
@@ -37,9 +37,9 @@ def fake_survival_fit(
     """
     import arviz as az
 
-    from bayeshcc.fit import SurvivalFit
     from bayeshcc.models import PiecewiseExponential
-    from bayeshcc.models.piecewise_exponential import _interval_labels
+    from bayeshcc.models._survival import interval_labels
+    from bayeshcc.results.survival import SurvivalFit
 
     arms = tuple(arms) if arms is not None else tuple(data.arms)
     model = PiecewiseExponential(cutpoints=cutpoints, effect=effect, control=arms[0])
@@ -51,8 +51,81 @@ def fake_survival_fit(
             "chain": np.arange(h.shape[0]),
             "draw": np.arange(h.shape[1]),
             "arm": list(arms),
-            "interval": _interval_labels(model.cutpoints),
+            "interval": interval_labels(model.cutpoints),
         },
     )
-    idata = az.InferenceData(posterior=xr.Dataset({"hazard": da}))
+    post = {"hazard": da}
+    if effect == "proportional":
+        post["log_hr"] = np.log(da.isel(arm=1, interval=0, drop=True) / da.isel(arm=0, interval=0, drop=True))
+    idata = az.InferenceData(posterior=xr.Dataset(post))
     return SurvivalFit(model=model, data=data, idata=idata, arms=arms, control=arms[0], seed=0, sampler="none")
+
+
+def fake_fit(model, data, posterior, *, seed: int = 0):
+    """The family's result object with given posterior draws, without sampling.
+
+    Parameters
+    ----------
+    model : Model or ExactModel
+    data
+        Data the model accepts (it is prepared, so arms and control are the model's).
+    posterior : dict of str -> numpy.ndarray or xarray.Dataset
+        Draws with leading dims ``(chain, draw)``; a dict's arrays take the model's coords for
+        the remaining dims in order (``arm``, ``interval``).
+    """
+    import arviz as az
+
+    prepared = model.prepare(data)
+    if not isinstance(posterior, xr.Dataset):
+        post = {}
+        for name, value in posterior.items():
+            v = np.asarray(value, dtype=float)
+            extra = _dims_for(v.shape[2:], prepared.coords)
+            post[name] = xr.DataArray(v, dims=("chain", "draw", *extra),
+                                      coords={d: prepared.coords[d] for d in extra})
+        posterior = xr.Dataset(post)
+    info = {"seed": seed, "sampler": "none", "timings": {}}
+    return model._result(data, prepared, az.InferenceData(posterior=posterior), info)
+
+
+def mock_sample(draw_posterior):
+    """A stand-in for :func:`bayeshcc.sampling.sample` that never compiles or samples.
+
+    ``draw_posterior(model, prepared, chains, draws, rng)`` returns a dict of arrays
+    ``(chain, draw, ...)`` (named by the model's variables). Use with pytest's monkeypatch:
+    ``monkeypatch.setattr("bayeshcc.sampling.sample", mock_sample(fn))``; ``Model.fit`` then runs
+    prepare, the result class and the diagnostics on those draws. Returns the stand-in.
+    """
+    import arviz as az
+
+    calls: list[dict] = []
+
+    def sample(model, prepared, *, draws, tune, chains, seed, sampler, progress=False, log_likelihood=False):
+        rng = np.random.default_rng(0 if seed is None else seed)
+        values = draw_posterior(model, prepared, chains, draws, rng)
+        calls.append({"model": model, "structure": prepared.structure, "sampler": sampler, "seed": seed})
+        post = {}
+        for name, v in values.items():
+            v = np.asarray(v, dtype=float)
+            extra = _dims_for(v.shape[2:], prepared.coords)
+            post[name] = xr.DataArray(v, dims=("chain", "draw", *extra),
+                                      coords={d: prepared.coords[d] for d in extra})
+        n = chains * draws
+        stats = xr.Dataset({"diverging": (("chain", "draw"), np.zeros((chains, draws), dtype=bool))})
+        idata = az.InferenceData(posterior=xr.Dataset(post), sample_stats=stats)
+        return idata, {"seed": int(seed or 0), "sampler": sampler, "timings": {"compile": 0.0, "sample": 0.0, "draws": n}}
+
+    sample.calls = calls
+    return sample
+
+
+def _dims_for(shape: tuple[int, ...], coords: dict) -> list[str]:
+    """Coordinate names for trailing axes of ``shape``, matched by length in ``coords`` order."""
+    free, dims = list(coords), []
+    for size in shape:
+        match = next((d for d in free if len(coords[d]) == size), None)
+        if match is None:
+            raise ValueError(f"no coordinate of length {size} among {coords}")
+        dims.append(match)
+        free.remove(match)
+    return dims

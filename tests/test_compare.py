@@ -3,7 +3,7 @@ import pandas as pd
 import pytest
 
 import bayeshcc as bh
-from bayeshcc.compare import survival_bands
+from bayeshcc.results.survival import survival_bands
 from bayeshcc.testing import fake_survival_fit
 
 
@@ -75,7 +75,7 @@ def test_prob_errors(data):
     cmp = exponential_fit(data, 0.08, 0.04)[0].compare(treatment="T", control="C", times=[6, 12])
     with pytest.raises(bh.SpecError, match="select one value"):
         cmp.prob("survival_difference", ">", 0)
-    with pytest.raises(bh.SpecError, match="direction must be"):
+    with pytest.raises(bh.SpecError, match="direction: expected"):
         cmp.prob("hazard_ratio", "<=", 1)
     with pytest.raises(bh.SpecError, match="not in this comparison"):
         cmp.prob("odds_ratio", "<", 1)

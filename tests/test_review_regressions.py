@@ -8,7 +8,7 @@ import xarray as xr
 
 import bayeshcc as bh
 from bayeshcc.cli import main
-from bayeshcc.compare import Comparison
+from bayeshcc.results.comparison import Comparison
 from bayeshcc.diagnostics import diagnose
 from bayeshcc.spec import load_fit_spec
 
@@ -23,7 +23,7 @@ def two_arm_table(last_a, window=None):
 
 
 def finite_logp_and_grad(data):
-    model = bh.PiecewiseExponential(cutpoints=[0, 3], effect="per_arm").build(data)
+    model = bh.PiecewiseExponential(cutpoints=[0, 3], effect="per_arm").build_model(data)
     point = model.initial_point()
     assert np.isfinite(model.compile_logp()(point))
     assert np.all(np.isfinite(model.compile_dlogp()(point)))

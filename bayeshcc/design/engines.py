@@ -36,16 +36,16 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from bayeshcc.design.generate import BlockRNG, LookData
-from bayeshcc.design.posteriors import (
+from bayeshcc.conjugate import (
     MC_QUANTITIES,
     BetaPosterior,
     DrawsPosterior,
     GammaPosterior,
     NormalLogHRPosterior,
     PiecewiseGammaPosterior,
-    Posterior,
     prob_difference_above,
 )
+from bayeshcc.conjugate import BatchPosterior as Posterior
 from bayeshcc.errors import SpecError
 
 if TYPE_CHECKING:

@@ -9,7 +9,7 @@ from typing import Any, ClassVar
 
 from bayeshcc.errors import SpecError
 
-__all__ = ["Gamma", "HalfNormal", "LogNormal", "Normal", "Prior", "prior_from_dict"]
+__all__ = ["Beta", "Gamma", "HalfNormal", "LogNormal", "Normal", "Prior", "prior_from_dict"]
 
 
 @dataclass(frozen=True)
@@ -91,6 +91,20 @@ class Gamma(Prior):
 
 
 @dataclass(frozen=True)
+class Beta(Prior):
+    """Beta(alpha, beta) on (0, 1) (e.g. a response rate); mean alpha / (alpha + beta).
+
+    Conjugate for a binomial likelihood: with ``y`` responders of ``n`` the posterior is
+    Beta(alpha + y, beta + n - y). ``Beta(1, 1)`` is uniform, ``Beta(0.5, 0.5)`` Jeffreys'.
+    """
+
+    alpha: float = 1.0
+    beta: float = 1.0
+    _pymc: ClassVar[str] = "Beta"
+    _positive: ClassVar[tuple[str, ...]] = ("alpha", "beta")
+
+
+@dataclass(frozen=True)
 class HalfNormal(Prior):
     """HalfNormal(sigma) on the positive half line (e.g. a frailty standard deviation)."""
 
@@ -104,6 +118,7 @@ _REGISTRY: dict[str, type[Prior]] = {
     "lognormal": LogNormal,
     "gamma": Gamma,
     "halfnormal": HalfNormal,
+    "beta": Beta,
 }
 
 

@@ -22,7 +22,7 @@ def plot_survival_bands(
     Parameters
     ----------
     bands : pandas.DataFrame
-        From :func:`bayeshcc.compare.survival_bands`: ``arm, time, median, lower, upper, prob``.
+        From :func:`bayeshcc.results.survival.survival_bands`: ``arm, time, median, lower, upper, prob``.
     observed : pandas.DataFrame, optional
         Points ``arm, time, survival`` (e.g. published landmark survival) drawn as markers.
     observed_label : str

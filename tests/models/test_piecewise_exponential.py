@@ -86,7 +86,7 @@ def test_grouped_likelihood_matches_direct_computation():
     data = bh.IntervalData.from_frame(df, censor_from="censor_from", censor_to="censor_to")
     cuts = [0, 6, 12, 20]
     model = bh.PiecewiseExponential(cutpoints=cuts, effect="per_arm")
-    m = model.build(data)
+    m = model.build_model(data)
     lam = np.array([[0.05, 0.08, 0.03, 0.02], [0.02, 0.04, 0.06, 0.01]])
     logp = m.compile_logp(vars=m.observed_RVs, jacobian=False)
     value = logp({"hazard_log__": np.log(lam)})

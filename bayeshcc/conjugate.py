@@ -1,7 +1,10 @@
-"""Posterior objects the simulator's engines return: one posterior per simulated trial, vectorised.
+"""Closed-form posteriors, vectorised over simulated trials (or one fitted dataset).
 
-Each answers ``prob(quantity, direction, value, **selectors)`` for the decision rules, ``summary()``
-for the stored per-trial results, and ``sample(rng, draws)`` for predictive probabilities. See
+Conjugate updates (:func:`beta_update`, :func:`gamma_update`) are shared by the exact analysis
+models (:class:`~bayeshcc.BinomialResponse`) and the simulator's engines. Each posterior object
+holds one posterior per trial and answers ``prob(quantity, direction, value, **selectors)`` (the
+:class:`~bayeshcc.quantities.Posterior` protocol) for the decision rules, ``summary()`` for the
+stored per-trial results, and ``sample(rng, draws)`` for predictive probabilities. See
 :mod:`bayeshcc.design.engines` for which engine returns which, and what each assumes.
 """
 
@@ -15,16 +18,18 @@ import numpy as np
 from scipy import special
 
 from bayeshcc import piecewise
-from bayeshcc.design.generate import BlockRNG
+from bayeshcc._random import BlockRNG
 from bayeshcc.errors import SpecError
 
 __all__ = [
+    "BatchPosterior",
     "BetaPosterior",
     "DrawsPosterior",
     "GammaPosterior",
     "NormalLogHRPosterior",
     "PiecewiseGammaPosterior",
-    "Posterior",
+    "beta_update",
+    "gamma_update",
     "prob_difference_above",
 ]
 
@@ -39,7 +44,18 @@ _SMOOTH_WEIGHTS = _GL_WEIGHTS / 2 * 140 * _S**3 * (1 - _S) ** 3
 MC_QUANTITIES = {"survival_difference": "time", "rmst_difference": "tau"}
 
 
-class Posterior(ABC):
+def beta_update(alpha: float, beta: float, responders, n) -> tuple[np.ndarray, np.ndarray]:
+    """Beta(alpha, beta) prior and ``responders`` of ``n``: the posterior Beta parameters (arrays)."""
+    y, n = np.asarray(responders, dtype=float), np.asarray(n, dtype=float)
+    return alpha + y, beta + n - y
+
+
+def gamma_update(alpha: float, beta: float, events, exposure) -> tuple[np.ndarray, np.ndarray]:
+    """Gamma(alpha, beta) prior on a hazard, ``events`` over ``exposure``: posterior shape and rate."""
+    return alpha + np.asarray(events, dtype=float), beta + np.asarray(exposure, dtype=float)
+
+
+class BatchPosterior(ABC):
     """Posterior of the arm contrast for a set of trials (one value per trial)."""
 
     @abstractmethod
@@ -61,7 +77,7 @@ class Posterior(ABC):
         Survival: hazards, shape ``(trial, draw, arm, interval)``. Response: rates ``(trial, draw, arm)``.
         """
 
-    def subset(self, idx: np.ndarray) -> Posterior:
+    def subset(self, idx: np.ndarray) -> BatchPosterior:
         """The posterior of trials ``idx`` only."""
         new = copy.copy(self)
         for k, v in vars(self).items():
@@ -81,7 +97,7 @@ class Posterior(ABC):
             )
 
 
-class NormalLogHRPosterior(Posterior):
+class NormalLogHRPosterior(BatchPosterior):
     """Laplace approximation: log HR ~ N(mean, sd^2), baseline log hazards conditionally normal."""
 
     def __init__(self, mean, sd, alpha, alpha_slope, alpha_sd) -> None:
@@ -113,7 +129,7 @@ class NormalLogHRPosterior(Posterior):
         return np.exp(np.stack([alpha, alpha + beta[..., None]], axis=2))
 
 
-class GammaPosterior(Posterior):
+class GammaPosterior(BatchPosterior):
     """Exact posterior of two exponential hazards with independent gamma priors."""
 
     def __init__(self, shape: np.ndarray, rate: np.ndarray) -> None:
@@ -144,7 +160,7 @@ class GammaPosterior(Posterior):
         return (g / self.rate[:, None, :])[..., None]
 
 
-class PiecewiseGammaPosterior(Posterior):
+class PiecewiseGammaPosterior(BatchPosterior):
     """Exact posterior of per-arm piecewise-constant hazards with independent gamma priors.
 
     Parameters
@@ -314,7 +330,7 @@ class PiecewiseGammaPosterior(Posterior):
         return new
 
 
-class BetaPosterior(Posterior):
+class BetaPosterior(BatchPosterior):
     """Exact posterior of two response rates with independent beta priors."""
 
     def __init__(self, a: np.ndarray, b: np.ndarray) -> None:
@@ -396,7 +412,7 @@ def _cdf_over_quantiles(a_s, b_s, a_o, b_o, c) -> np.ndarray:
     return (hi - lo) * (cdf * _SMOOTH_WEIGHTS).sum(axis=1) + (1 - hi)
 
 
-class DrawsPosterior(Posterior):
+class DrawsPosterior(BatchPosterior):
     """Posterior from MCMC draws of the log hazard ratio, shape ``(trial, draw)``."""
 
     def __init__(self, log_hr: np.ndarray) -> None:

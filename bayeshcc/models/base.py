@@ -1,0 +1,221 @@
+"""The seam every model family shares: settings as a frozen dataclass, ``fit`` written once.
+
+``Model.fit(data)`` = :meth:`~Model.prepare` (numpy only; every ``DataError`` is raised here,
+before PyMC is touched) -> :func:`bayeshcc.sampling.sample` (compiled-model cache keyed by the
+model and the prepared ``structure``) -> the family's result class -> convergence check.
+``ExactModel`` is the same for families whose posterior is closed form (``sampler="exact"``).
+"""
+
+from __future__ import annotations
+
+import warnings
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
+
+import numpy as np
+
+from bayeshcc.errors import ConvergenceWarning, DataError
+
+if TYPE_CHECKING:
+    import pymc as pm
+
+    from bayeshcc.results.fit import Fit
+
+__all__ = ["ExactModel", "Model", "Prepared"]
+
+
+@dataclass(frozen=True, eq=False)
+class Prepared:
+    """Data turned into what a family's PyMC model (or closed form) reads.
+
+    Attributes
+    ----------
+    arrays : dict of str -> numpy.ndarray
+        Values of the model's ``pm.Data`` containers (or the closed form's inputs).
+    structure : tuple
+        Hashable description of everything that fixes the model graph (arms, shapes, row kinds):
+        data with the same structure reuse one compiled model.
+    arms : tuple of str
+        Arms in model order (control first where the family has a control).
+    control : str or None
+    coords : dict
+        PyMC coordinates (``arm``, ``interval``, ...).
+    """
+
+    arrays: dict[str, np.ndarray]
+    structure: tuple
+    arms: tuple[str, ...]
+    control: str | None = None
+    coords: dict[str, list] = field(default_factory=dict)
+
+
+class _Base(ABC):
+    family: ClassVar[str] = ""
+    endpoint: ClassVar[str] = ""
+    data_types: ClassVar[tuple[type, ...]] = ()
+    samplers: ClassVar[tuple[str, ...]] = ()
+
+    def check_data(self, data: Any) -> None:
+        """Raise DataError unless ``data`` is of a type this family fits."""
+        if not isinstance(data, self.data_types):
+            names = " or ".join(t.__name__ for t in self.data_types)
+            raise DataError(f"{type(self).__name__} fits {names}, got {type(data).__name__}")
+
+    @abstractmethod
+    def prepare(self, data: Any) -> Prepared:
+        """Validate ``data`` against the settings and turn it into arrays (no PyMC)."""
+
+    @abstractmethod
+    def describe(self) -> str:
+        """The settings and priors in words, for reprs and CLI output."""
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.describe()})"
+
+    def _result(self, data: Any, prepared: Prepared, idata: Any, info: dict) -> Fit:
+        return self.result(model=self, data=data, idata=idata, arms=prepared.arms,
+                           control=prepared.control, **info)
+
+
+class Model(_Base):
+    """Base of MCMC model families (frozen dataclass subclasses).
+
+    Subclasses set ``family`` (the spec name), ``endpoint``, ``data_types`` and ``result`` (the
+    result class) and implement :meth:`prepare`, :meth:`build` and :meth:`describe`.
+    """
+
+    samplers: ClassVar[tuple[str, ...]] = ("nutpie", "pymc")
+
+    @abstractmethod
+    def build(self, prepared: Prepared) -> pm.Model:
+        """The PyMC model, with the data in ``pm.Data`` containers named as ``prepared.arrays``."""
+
+    def build_model(self, data: Any) -> pm.Model:
+        """The PyMC model for ``data`` (prepare, then build)."""
+        self.check_data(data)
+        return self.build(self.prepare(data))
+
+    def fit(
+        self,
+        data: Any,
+        *,
+        draws: int = 1000,
+        tune: int = 1000,
+        chains: int = 4,
+        seed: int | None = None,
+        sampler: Literal["nutpie", "pymc"] = "nutpie",
+        progress: bool = False,
+        log_likelihood: bool = False,
+        check_convergence: bool = True,
+    ) -> Fit:
+        """Sample the posterior.
+
+        Parameters
+        ----------
+        data
+            A container of one of the family's ``data_types``.
+        draws, tune, chains : int
+            Posterior draws and warm-up iterations per chain, and the number of chains.
+        seed : int, optional
+            Random seed; the same seed gives the same draws. If omitted, one is drawn from fresh
+            entropy and recorded in ``fit.seed``.
+        sampler : {"nutpie", "pymc"}
+            NUTS implementation (see ``benchmarks/RESULTS.md`` for when each is faster).
+        progress : bool
+            Show the sampler's progress bar.
+        log_likelihood : bool
+            Add the pointwise log-likelihood group (needed by ``fit.loo()``).
+        check_convergence : bool
+            Diagnose after sampling and emit a :class:`~bayeshcc.ConvergenceWarning` if any check
+            fails (default). Only loops that diagnose fits themselves turn it off.
+
+        Returns
+        -------
+        Fit
+            The family's result class.
+
+        Notes
+        -----
+        The compiled model is cached by the model's settings and the data's structure, so refitting
+        new data of the same shape skips compilation.
+        """
+        from bayeshcc import sampling
+
+        sampling.check_args(draws=draws, tune=tune, chains=chains, seed=seed, sampler=sampler,
+                            allowed=self.samplers)
+        self.check_data(data)
+        prepared = self.prepare(data)
+        idata, info = sampling.sample(
+            self, prepared, draws=draws, tune=tune, chains=chains, seed=seed, sampler=sampler,
+            progress=progress, log_likelihood=log_likelihood,
+        )
+        fit = self._result(data, prepared, idata, info)
+        if check_convergence:
+            diag = fit.diagnostics()
+            if not diag.ok:
+                warnings.warn(diag.verdict(), ConvergenceWarning, stacklevel=2)
+        return fit
+
+
+class ExactModel(_Base):
+    """Base of families whose posterior is closed form: independent draws, no MCMC.
+
+    Subclasses implement :meth:`posterior_draws` (independent draws from the exact posterior as an
+    ``xarray.Dataset`` with dims ``chain, draw, ...``).
+    """
+
+    samplers: ClassVar[tuple[str, ...]] = ("exact",)
+
+    @abstractmethod
+    def posterior_draws(self, prepared: Prepared, rng: np.random.Generator, shape: tuple[int, int]):
+        """Independent posterior draws, an ``xarray.Dataset`` with leading dims ``(chain, draw)``."""
+
+    def fit(
+        self,
+        data: Any,
+        *,
+        draws: int = 1000,
+        chains: int = 4,
+        seed: int | None = None,
+        sampler: Literal["exact"] = "exact",
+        **ignored_mcmc: Any,
+    ) -> Fit:
+        """Draw from the exact posterior.
+
+        Parameters
+        ----------
+        data
+            A container of one of the family's ``data_types``.
+        draws, chains : int
+            Independent draws are arranged as ``chains x draws`` (like MCMC output, so ArviZ and
+            every summary treat them alike); there is no warm-up.
+        seed : int, optional
+        sampler : {"exact"}
+        **ignored_mcmc
+            ``tune``, ``progress``, ``log_likelihood`` and ``check_convergence`` are accepted so
+            that a spec's ``[fit]`` table works for every family; they have nothing to do here.
+
+        Returns
+        -------
+        Fit
+        """
+        import time
+
+        import arviz as az
+
+        from bayeshcc import sampling
+
+        unknown = set(ignored_mcmc) - {"tune", "progress", "log_likelihood", "check_convergence"}
+        if unknown:
+            raise TypeError(f"fit() got unexpected keyword argument(s) {sorted(unknown)}")
+        sampling.check_args(draws=draws, tune=0, chains=chains, seed=seed, sampler=sampler,
+                            allowed=self.samplers)
+        self.check_data(data)
+        prepared = self.prepare(data)
+        seed = sampling.resolve_seed(seed)
+        t0 = time.perf_counter()
+        post = self.posterior_draws(prepared, np.random.default_rng(seed), (chains, draws))
+        idata = az.InferenceData(posterior=post)
+        info = {"seed": seed, "sampler": "exact", "timings": {"compile": 0.0, "sample": time.perf_counter() - t0}}
+        return self._result(data, prepared, idata, info)

@@ -1,0 +1,146 @@
+"""Sampling: the compiled-model cache, nutpie and PyMC NUTS, seeds, pointwise log-likelihood.
+
+The cache is keyed by ``(model, structure)``: a model's settings (a frozen dataclass, so hashable)
+and the hashable structure of its prepared data. Refitting new data of the same structure reuses
+the compiled model and only swaps the ``pm.Data`` values.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from bayeshcc.errors import SpecError
+
+if TYPE_CHECKING:
+    from bayeshcc.models.base import Model, Prepared
+
+__all__ = ["MAX_DRAWS", "check_args", "clear_compiled_cache", "resolve_seed", "sample"]
+
+_CACHE: OrderedDict[tuple, _Compiled] = OrderedDict()
+_CACHE_SIZE = 32
+#: Largest ``chains * (draws + tune)`` accepted: beyond it a fit would not fit in memory or time.
+MAX_DRAWS = 10_000_000
+
+
+@dataclass
+class _Compiled:
+    model: Any
+    nutpie: Any = None
+
+
+def clear_compiled_cache() -> None:
+    """Forget compiled models (the next fit of each structure compiles again)."""
+    _CACHE.clear()
+
+
+def check_args(*, draws: int, tune: int, chains: int, seed: int | None, sampler: str,
+               allowed: Sequence[str] = ("nutpie", "pymc")) -> None:
+    """Raise SpecError for sampler settings that are not whole numbers in range, or an unknown sampler."""
+    for name, v, low in (("draws", draws, 1), ("tune", tune, 0), ("chains", chains, 1)):
+        if not isinstance(v, int | np.integer) or isinstance(v, bool) or v < low:
+            raise SpecError(f"{name} must be a whole number >= {low}, got {v!r}")
+    if chains * (draws + tune) > MAX_DRAWS:
+        raise SpecError(
+            f"chains x (draws + tune) = {chains * (draws + tune):,} exceeds the limit of {MAX_DRAWS:,}"
+        )
+    if seed is not None and (not isinstance(seed, int | np.integer) or isinstance(seed, bool) or seed < 0):
+        raise SpecError(f"seed must be a whole number >= 0 or None, got {seed!r}")
+    if sampler not in allowed:
+        raise SpecError(f"sampler must be one of {list(allowed)}, got {sampler!r}")
+
+
+def resolve_seed(seed: int | None) -> int:
+    """``seed``, or a fresh one from entropy (recorded in the fit) when it is None."""
+    if seed is None:
+        return int(np.random.SeedSequence().generate_state(1)[0])
+    return int(seed)
+
+
+def _compiled(model: Model, prepared: Prepared, sampler: str) -> _Compiled:
+    key = (model, prepared.structure)
+    entry = _CACHE.get(key)
+    if entry is None:
+        entry = _Compiled(model=model.build(prepared))
+        _CACHE[key] = entry
+        if len(_CACHE) > _CACHE_SIZE:
+            _CACHE.popitem(last=False)
+    _CACHE.move_to_end(key)
+    if sampler == "nutpie" and entry.nutpie is None:
+        import nutpie
+
+        entry.nutpie = nutpie.compile_pymc_model(entry.model)
+    return entry
+
+
+def sample(
+    model: Model,
+    prepared: Prepared,
+    *,
+    draws: int,
+    tune: int,
+    chains: int,
+    seed: int | None,
+    sampler: str,
+    progress: bool = False,
+    log_likelihood: bool = False,
+) -> tuple[Any, dict[str, Any]]:
+    """Sample ``model`` on ``prepared`` data, reusing a compiled model.
+
+    Returns
+    -------
+    idata : arviz.InferenceData
+        ``posterior`` (transformed ``*__`` variables removed), ``sample_stats`` and, with
+        ``log_likelihood=True``, the pointwise ``log_likelihood`` group.
+    info : dict
+        ``seed``, ``sampler`` and wall ``timings`` (seconds for ``compile``, 0 when a compiled
+        model was reused, ``sample`` and, when asked, ``log_likelihood``).
+    """
+    seed = resolve_seed(seed)
+    arrays = prepared.arrays
+    t0 = time.perf_counter()
+    entry = _compiled(model, prepared, sampler)
+    t1 = time.perf_counter()
+    if sampler == "nutpie":
+        import nutpie
+
+        idata = nutpie.sample(
+            entry.nutpie.with_data(**arrays), draws=draws, tune=tune, chains=chains, seed=seed,
+            progress_bar=progress, save_warmup=False,
+        )
+    else:
+        import pymc as pm
+
+        with entry.model:
+            pm.set_data(arrays)
+            idata = pm.sample(
+                draws=draws, tune=tune, chains=chains, random_seed=seed, progressbar=progress,
+                compute_convergence_checks=False,
+            )
+    t2 = time.perf_counter()
+    idata = _tidy(idata)
+    timings = {"compile": t1 - t0, "sample": t2 - t1}
+    if log_likelihood:
+        import pymc as pm
+
+        with entry.model:
+            pm.set_data(arrays)
+            pm.compute_log_likelihood(idata, extend_inferencedata=True, progressbar=False)
+        timings["log_likelihood"] = time.perf_counter() - t2
+    return idata, {"seed": seed, "sampler": sampler, "timings": timings}
+
+
+def _tidy(idata):
+    """Keep posterior and sample_stats; drop transformed (``*__``) variables and unused dims."""
+    import arviz as az
+
+    post = idata.posterior
+    post = post.drop_vars([v for v in post.data_vars if str(v).endswith("__")])
+    used = {d for v in post.data_vars for d in post[v].dims}
+    post = post.drop_dims([d for d in post.dims if d not in used])
+    return az.InferenceData(posterior=post, sample_stats=idata.sample_stats)
