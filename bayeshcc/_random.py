@@ -11,7 +11,16 @@ import numpy as np
 
 from bayeshcc.errors import SpecError
 
-__all__ = ["TRIALS_PER_STREAM", "BlockRNG", "block_rng", "seed_sequence", "streams"]
+__all__ = [
+    "TRIALS_PER_STREAM",
+    "BlockRNG",
+    "block_rng",
+    "blocks",
+    "chunk_rng",
+    "seed_sequence",
+    "stream",
+    "streams",
+]
 
 #: Trials per random stream. Results are identical for any chunk size that is a multiple of it.
 TRIALS_PER_STREAM = 250
@@ -58,13 +67,31 @@ def seed_sequence(seed: int | np.random.SeedSequence | np.random.Generator) -> n
     raise SpecError(f"seed: expected a non-negative integer, SeedSequence or Generator, got {seed!r}")
 
 
+def stream(root: np.random.SeedSequence, index: int) -> np.random.SeedSequence:
+    """The ``SeedSequence`` of block ``index`` of a run: the root's child with key ``index``."""
+    return np.random.SeedSequence(
+        root.entropy, spawn_key=(*root.spawn_key, index), pool_size=root.pool_size
+    )
+
+
 def streams(root: np.random.SeedSequence, n_trials: int) -> list[np.random.SeedSequence]:
     """One child ``SeedSequence`` per block of :data:`TRIALS_PER_STREAM` trials (block ``i``: key ``i``)."""
     n = -(-n_trials // TRIALS_PER_STREAM)
-    return [
-        np.random.SeedSequence(root.entropy, spawn_key=(*root.spawn_key, i), pool_size=root.pool_size)
-        for i in range(n)
-    ]
+    return [stream(root, i) for i in range(n)]
+
+
+def blocks(n_trials: int) -> list[tuple[int, int]]:
+    """``(index, size)`` of every block of a run of ``n_trials`` trials (the last may be short)."""
+    n = -(-n_trials // TRIALS_PER_STREAM)
+    return [(i, min(TRIALS_PER_STREAM, n_trials - i * TRIALS_PER_STREAM)) for i in range(n)]
+
+
+def chunk_rng(root: np.random.SeedSequence, chunk: list[tuple[int, int]]) -> BlockRNG:
+    """The BlockRNG of a chunk given as ``(index, size)`` blocks (see :func:`blocks`)."""
+    return BlockRNG(
+        [np.random.Generator(np.random.PCG64(stream(root, i))) for i, _ in chunk],
+        [size for _, size in chunk],
+    )
 
 
 def block_rng(seqs: list[np.random.SeedSequence], blocks: list[int], n_trials: int) -> BlockRNG:

@@ -41,7 +41,7 @@ def _parser() -> argparse.ArgumentParser:
 
     f = sub.add_parser("fit", help="fit the model a spec describes and compare arms")
     f.add_argument("spec", type=Path, help="model spec (TOML), e.g. models/huang2022_os.toml")
-    f.add_argument("--out", type=Path, default=None, help="directory for idata.nc, summary.csv, diagnostics.csv, survival.png")
+    f.add_argument("--out", type=Path, default=None, help="directory for idata.nc, summary.csv, diagnostics.csv and the figure")
     f.add_argument("--draws", type=_positive_int, default=None, help="override fit.draws")
     f.add_argument("--tune", type=_nonnegative_int, default=None, help="override fit.tune")
     f.add_argument("--chains", type=_positive_int, default=None, help="override fit.chains")
@@ -61,27 +61,31 @@ def _parser() -> argparse.ArgumentParser:
 def _fit(args: argparse.Namespace) -> int:
     import pandas as pd
 
-    from bayeshcc.jobs import run_fit_spec
+    from bayeshcc.jobs.fit import run_fit
 
-    job = run_fit_spec(args.spec, out=args.out, draws=args.draws, tune=args.tune, chains=args.chains, seed=args.seed)
-    fit = job.fit
-    print(f"{fit.model!r}")
-    print(f"{fit.data!r}")
-    print(f"sampler={fit.sampler} seed={fit.seed} compile {fit.timings['compile']:.1f} s, sampling {fit.timings['sample']:.2f} s")
-    print()
-    with pd.option_context("display.width", 160, "display.max_columns", 20):
-        print(job.comparison)
-    print()
-    print(job.diagnostics)
+    job = run_fit(args.spec, out=args.out, draws=args.draws, tune=args.tune, chains=args.chains, seed=args.seed)
+    print(f"{job.spec.title}")
+    print(f"model: {job.spec.model!r}")
+    for key, fit in job.fits.items():
+        print()
+        if key:
+            print(f"== {key} ==")
+        print(f"data: {fit.data!r}")
+        t = fit.timings
+        print(f"sampler={fit.sampler} seed={fit.seed} compile {t.get('compile', 0):.1f} s, sampling {t.get('sample', 0):.2f} s")
+        with pd.option_context("display.width", 160, "display.max_columns", 20):
+            print(job.comparisons[key])
+        print(job.diagnostics[key])
     for name, path in job.files.items():
         print(f"wrote {name}: {path}")
-    return 0 if job.diagnostics.ok else 1
+    return 0 if job.ok else 1
 
 
 def _simulate(args: argparse.Namespace) -> int:
-    from bayeshcc.design.cli import run_simulate_spec
+    from bayeshcc.jobs.simulate import run_simulate
 
-    run_simulate_spec(args.spec, out=args.out, n_trials=args.n_trials, seed=args.seed, progress=not args.no_progress)
+    result = run_simulate(args.spec, out=args.out, n_trials=args.n_trials, seed=args.seed, progress=not args.no_progress)
+    print(result)
     return 0
 
 
@@ -103,8 +107,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return handlers[args.command](args)
     except (SpecError, DataError) as e:
-        print(f"error: {type(e).__name__}: {e}", file=sys.stderr)
+        print(f"error: {type(e).__name__}: {_one_line(e)}", file=sys.stderr)
         return 2
+    except OSError as e:
+        print(f"error: {e.strerror or type(e).__name__}: {e.filename or ''}".rstrip(": "), file=sys.stderr)
+        return 2
+
+
+def _one_line(e: Exception) -> str:
+    return " ".join(str(e).split())
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -26,6 +26,7 @@ __all__ = [
     "BetaPosterior",
     "DrawsPosterior",
     "GammaPosterior",
+    "HazardDrawsPosterior",
     "NormalLogHRPosterior",
     "PiecewiseGammaPosterior",
     "beta_update",
@@ -242,22 +243,7 @@ class PiecewiseGammaPosterior(BatchPosterior):
         return (diff < value).mean(axis=1) if direction == "<" else (diff > value).mean(axis=1)
 
     def _interval(self, selectors: dict) -> int:
-        extra = set(selectors) - {"interval"}
-        if extra:
-            raise SpecError(f"PosteriorProbability.{sorted(extra)[0]}: not used with hazard_ratio")
-        k = selectors.get("interval")
-        if k is None:
-            if self.n_intervals == 1:
-                return 0
-            raise SpecError(
-                f"PosteriorProbability.interval: each of the {self.n_intervals} intervals has its own "
-                f"hazard ratio here; give interval=0 to {self.n_intervals - 1}"
-            )
-        if not 0 <= k < self.n_intervals:
-            raise SpecError(
-                f"PosteriorProbability.interval: {k} is out of range; expected 0 to {self.n_intervals - 1}"
-            )
-        return int(k)
+        return _interval_index(selectors, self.n_intervals)
 
     def hazard_draws(self) -> np.ndarray:
         """Posterior hazard draws ``(trial, draw, arm, interval)`` for the Monte Carlo quantities.
@@ -328,6 +314,97 @@ class PiecewiseGammaPosterior(BatchPosterior):
         new._mc = {k: v[idx] for k, v in self._mc.items()}
         new.rng = self.rng if self._hazards is not None else None
         return new
+
+
+def _interval_index(selectors: dict, n_intervals: int) -> int:
+    """The hazard-ratio interval a rule's selectors pick (SpecError if missing or out of range)."""
+    extra = set(selectors) - {"interval"}
+    if extra:
+        raise SpecError(f"PosteriorProbability.{sorted(extra)[0]}: not used with hazard_ratio")
+    k = selectors.get("interval")
+    if k is None:
+        if n_intervals == 1:
+            return 0
+        raise SpecError(
+            f"PosteriorProbability.interval: each of the {n_intervals} intervals has its own "
+            f"hazard ratio here; give interval=0 to {n_intervals - 1}"
+        )
+    if not 0 <= k < n_intervals:
+        raise SpecError(
+            f"PosteriorProbability.interval: {k} is out of range; expected 0 to {n_intervals - 1}"
+        )
+    return int(k)
+
+
+class HazardDrawsPosterior(BatchPosterior):
+    """Posterior from draws of per-arm piecewise hazards (e.g. MCMC fits of a per-arm model).
+
+    Parameters
+    ----------
+    hazard : ndarray, shape (trial, draw, arm, interval)
+        Posterior draws of each arm's hazard in each interval, arm 0 control and 1 treatment.
+        A trial whose draws are all NaN (not analysed) gives NaN summaries and probability 0.
+    cutpoints : sequence of float
+        Interval starts, beginning at 0.
+
+    Notes
+    -----
+    Answers the same quantities as :class:`PiecewiseGammaPosterior`, as proportions of draws:
+    each interval's hazard ratio (``interval=k``), ``survival_difference`` (``time=t``) and
+    ``rmst_difference`` (``tau``), computed per draw with :mod:`bayeshcc.piecewise`.
+    """
+
+    def __init__(self, hazard: np.ndarray, cutpoints: Sequence[float]) -> None:
+        self.hazard = np.asarray(hazard, dtype=float)
+        self.cutpoints = tuple(float(c) for c in cutpoints)
+        if self.hazard.ndim != 4 or self.hazard.shape[-1] != len(self.cutpoints):
+            raise SpecError(
+                f"HazardDrawsPosterior.hazard: expected (trial, draw, arm, {len(self.cutpoints)}), "
+                f"got {self.hazard.shape}"
+            )
+
+    def _log_hr(self) -> np.ndarray:
+        with np.errstate(invalid="ignore"):
+            return np.log(self.hazard[:, :, 1]) - np.log(self.hazard[:, :, 0])  # (trial, draw, K)
+
+    def prob(self, quantity: str, direction: str, value: float, **selectors) -> np.ndarray:
+        if quantity == "hazard_ratio":
+            k = _interval_index(selectors, len(self.cutpoints))
+            log_hr = self._log_hr()[:, :, k]
+            if direction == "<":
+                return (log_hr < np.log(value)).mean(axis=1)
+            return (log_hr > np.log(value)).mean(axis=1)
+        if quantity not in MC_QUANTITIES:
+            raise SpecError(
+                f"rule quantity: {quantity!r} is not produced here; expected 'hazard_ratio', "
+                f"{' or '.join(repr(q) for q in MC_QUANTITIES)}"
+            )
+        key = MC_QUANTITIES[quantity]
+        if set(selectors) != {key}:
+            raise SpecError(
+                f"PosteriorProbability.{key}: {quantity} takes {key}= only, got {sorted(selectors)}"
+            )
+        at, cuts = float(selectors[key]), np.asarray(self.cutpoints)
+        if quantity == "survival_difference":
+            s = piecewise.survival(self.hazard, cuts, np.array([at]))[..., 0]
+        else:
+            s = piecewise.rmst(self.hazard, cuts, at)
+        diff = s[..., 1] - s[..., 0]
+        return (diff < value).mean(axis=1) if direction == "<" else (diff > value).mean(axis=1)
+
+    def summary(self) -> dict[str, np.ndarray]:
+        """Posterior mean and sd of each interval's log HR, and ``P(HR < 1)``, from the draws."""
+        log_hr = self._log_hr()
+        mean, sd = log_hr.mean(axis=1), log_hr.std(axis=1, ddof=1)
+        prob = (log_hr < 0).mean(axis=1)
+        if len(self.cutpoints) == 1:
+            mean, sd, prob = mean[:, 0], sd[:, 0], prob[:, 0]
+        return {"log_hr_mean": mean, "log_hr_sd": sd, "prob_benefit": prob}
+
+    def sample(self, rng: np.random.Generator, draws: int) -> np.ndarray:
+        raise SpecError(
+            "engine: predictive-probability rules are not available with the mcmc engine"
+        )
 
 
 class BetaPosterior(BatchPosterior):

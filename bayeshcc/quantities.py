@@ -22,6 +22,7 @@ Selectors mean the same on both sides:
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal, Protocol, runtime_checkable
 
@@ -29,7 +30,16 @@ import numpy as np
 
 from bayeshcc.errors import SpecError
 
-__all__ = ["QUANTITIES", "Posterior", "Quantity", "check_direction", "get", "quantities_for"]
+__all__ = [
+    "QUANTITIES",
+    "Posterior",
+    "Quantity",
+    "check_direction",
+    "get",
+    "interval_label",
+    "quantities_for",
+    "taking",
+]
 
 Direction = Literal["<", ">"]
 
@@ -114,6 +124,20 @@ def get(name: object, field: str = "quantity") -> Quantity:
 def quantities_for(endpoint: str) -> set[str]:
     """Names of the quantities of an endpoint (``"survival"`` or ``"response"``)."""
     return {q.name for q in QUANTITIES.values() if q.endpoint == endpoint}
+
+
+def taking(selector: str) -> list[str]:
+    """Names of the quantities that take ``selector`` (``"interval"``, ``"time"`` or ``"tau"``)."""
+    return [q.name for q in QUANTITIES.values() if q.selector == selector]
+
+
+def interval_label(cutpoints: Sequence[float], k: int) -> str:
+    """Bounds ``[a, b)`` of interval ``k`` of ``cutpoints`` (``inf`` for the open last one).
+
+    Pass it to :meth:`Quantity.label` as ``bounds=`` to print ``HR[3, 9)``.
+    """
+    right = f"{cutpoints[k + 1]:g}" if k + 1 < len(cutpoints) else "inf"
+    return f"[{cutpoints[k]:g}, {right})"
 
 
 def check_direction(direction: object, field: str = "direction") -> Direction:

@@ -43,14 +43,17 @@ GOOD = SPEC.read_text()
     ("text", "message"),
     [
         (GOOD.replace("[fit]", "[fit]\nthin = 2"), r"unknown key 'fit.thin'"),
-        (GOOD.replace("draws = 1000", 'draws = "many"'), r"'fit.draws' must be int"),
+        (GOOD.replace("draws = 1000", 'draws = "many"'), r"'fit.draws' must be integer"),
         (GOOD.replace('dataset = "huang2022"', 'dataset = "huang2099"'), r"unknown dataset 'huang2099'"),
-        (GOOD.replace('treatment = "FOLFOX-HAIC"', 'treatment = "HAIC"'), r"'compare.treatment': unknown arm 'HAIC'"),
-        (GOOD.replace('control = "Sorafenib"\n\n[model.priors]', 'control = "Placebo"\n\n[model.priors]'), r"'model.control': unknown arm 'Placebo'"),
+        (GOOD.replace('treatment = "FOLFOX-HAIC"', 'treatment = "HAIC"'), r"'compare.treatment': unknown arm\(s\) \['HAIC'\]"),
+        (GOOD.replace('control = "Sorafenib"\n\n# weakly', 'control = "Placebo"\n\n# weakly'), r"'model.control': unknown arm\(s\) \['Placebo'\]"),
         (GOOD.replace("cutpoints = [0, 6, 12, 18]", "cutpoints = [0, 12, 6]"), r"strictly increasing"),
-        (GOOD.replace('dist = "normal"', 'dist = "student"'), r"model.priors.log_hr: unknown dist"),
+        (GOOD.replace('dist = "normal"', 'dist = "student"'), r"model.log_hr_prior: unknown dist"),
         (GOOD.replace('sampler = "nutpie"', 'sampler = "gibbs"'), r"'fit.sampler' must be"),
         ("[data\n", r"not valid TOML"),
+        (GOOD.replace('family = "piecewise_exponential"', 'family = "weibull"'), r"'model.family' must be one of"),
+        (GOOD.replace('effect = "proportional"', 'effect = "proportional"\nshape = 2'), r"unknown key 'model.shape'"),
+        (GOOD.replace("draws = 1000", "draws = 100000000000000000000"), r"exceeds the limit"),
     ],
 )
 def test_malformed_spec_is_one_line_exit_2(tmp_path, capsys, text, message):
@@ -64,6 +67,51 @@ def test_malformed_spec_is_one_line_exit_2(tmp_path, capsys, text, message):
 def test_missing_spec_file(capsys):
     assert main(["fit", "no/such/spec.toml"]) == 2
     assert "spec file not found" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [(None, "is a directory"), (b"\x00\x01\x02binary", "binary file"), ("title = 'caf\xe9'".encode("latin-1"), "not UTF-8")],
+    ids=["directory", "binary", "latin-1"],
+)
+def test_unreadable_spec_is_one_line_exit_2(tmp_path, capsys, content, message):
+    path = tmp_path / "spec.toml"
+    if content is None:
+        path.mkdir()
+    else:
+        path.write_bytes(content)
+    assert main(["fit", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and message in err, err
+
+
+@pytest.mark.parametrize(
+    ("csv", "message"),
+    [(b"", "is empty"), (b"\x00\x00", "binary file"), ("time,event,arm\n1,1,caf\xe9\n".encode("latin-1"), "not UTF-8"),
+     (b"time,event,arm\n1,1,A,9,9\n", "not a well-formed CSV")],
+    ids=["empty", "binary", "latin-1", "ragged"],
+)
+def test_bad_data_file_is_one_line_exit_2(tmp_path, capsys, csv, message):
+    (tmp_path / "ipd.csv").write_bytes(csv)
+    spec = write(tmp_path, '[data]\nfile = "ipd.csv"\n[model]\nfamily = "piecewise_exponential"\ncutpoints = [0, 6]\n')
+    assert main(["fit", str(spec)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and message in err, err
+
+
+@pytest.mark.slow
+def test_response_spec_fits_both_criteria_exactly(tmp_path, capsys):
+    spec = ROOT / "models" / "huang2022_response.toml"
+    assert main(["fit", str(spec), "--out", str(tmp_path), "--draws", "2000"]) == 0
+    out = capsys.readouterr().out
+    assert "== RECIST ==" in out and "== mRECIST ==" in out and "exact" in out
+    summary = pd.read_csv(tmp_path / "summary.csv")
+    rd = summary[summary.quantity == "risk_difference"].set_index("dataset")["mean"]
+    # exact posterior means: RECIST 19/57 - 2/61, mRECIST 23/57 - 3/61; sd of a mean of 8000 draws < 0.001
+    assert rd["RECIST"] == pytest.approx(19 / 57 - 2 / 61, abs=0.004)
+    assert rd["mRECIST"] == pytest.approx(23 / 57 - 3 / 61, abs=0.004)
+    for name in ("response_RECIST.png", "response_mRECIST.png", "idata_RECIST.nc", "diagnostics.csv"):
+        assert (tmp_path / name).stat().st_size > 0, name
 
 
 def test_datasets_lists_both(capsys):

@@ -10,7 +10,7 @@ import bayeshcc as bh
 from bayeshcc.cli import main
 from bayeshcc.results.comparison import Comparison
 from bayeshcc.diagnostics import diagnose
-from bayeshcc.spec import load_fit_spec
+from bayeshcc.specs.fit import load_fit_spec
 
 
 def two_arm_table(last_a, window=None):
@@ -116,18 +116,18 @@ def write(dir_, body):
 
 
 def test_spec_reads_follow_up_windows(spec_dir):
-    spec = load_fit_spec(write(spec_dir, '[data]\nfile = "table.csv"\nformat = "intervals"\n[model]\ncutpoints = [0, 6]\n'))
-    data = spec.load_data()
+    spec = load_fit_spec(write(spec_dir, '[data]\nfile = "table.csv"\nformat = "intervals"\n[model]\nfamily = "piecewise_exponential"\ncutpoints = [0, 6]\n'))
+    data = spec.data[""]
     assert data.frame["censor_to"].max() == 24.0
 
 
 @pytest.mark.parametrize(
     ("body", "message"),
     [
-        ('[data]\nfile = "table.csv"\nformat = "intervals"\ntime = "t"\n[model]\ncutpoints = [0, 6]\n', r"\['time'\] do not apply"),
-        ('[data]\nfile = "single.csv"\ntime = "t"\nevent = "d"\narm = "g"\n[model]\ncutpoints = [0]\neffect = "per_arm"\n', "compares two arms"),
-        ('[data]\nfile = "table.csv"\nformat = "intervals"\n[model]\ncutpoints = [0, 6]\n[compare]\ntreatment = "B"\ncontrol = "A"\ntimes = [30]\n', "beyond the data horizon 24"),
-        ('[data]\nfile = "table.csv"\nformat = "intervals"\n[model]\ncutpoints = [0, 6]\n[compare]\ntreatment = "B"\ncontrol = "A"\nprob = 1\n', "prob must be strictly between"),
+        ('[data]\nfile = "table.csv"\nformat = "intervals"\ntime = "t"\n[model]\nfamily = "piecewise_exponential"\ncutpoints = [0, 6]\n', r"\['time'\] do not apply"),
+        ('[data]\nfile = "single.csv"\ntime = "t"\nevent = "d"\narm = "g"\n[model]\nfamily = "piecewise_exponential"\ncutpoints = [0]\neffect = "per_arm"\n', "compare needs two arms"),
+        ('[data]\nfile = "table.csv"\nformat = "intervals"\n[model]\nfamily = "piecewise_exponential"\ncutpoints = [0, 6]\n[compare]\ntreatment = "B"\ncontrol = "A"\ntimes = [30]\n', "beyond the data horizon 24"),
+        ('[data]\nfile = "table.csv"\nformat = "intervals"\n[model]\nfamily = "piecewise_exponential"\ncutpoints = [0, 6]\n[compare]\ntreatment = "B"\ncontrol = "A"\nprob = 1\n', "prob must be strictly between"),
     ],
 )
 def test_spec_problems_caught_before_sampling(spec_dir, capsys, body, message):

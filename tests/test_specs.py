@@ -5,8 +5,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bayeshcc.jobs import run_fit_spec
-from bayeshcc.spec import load_fit_spec
+from bayeshcc.jobs.fit import run_fit
+from bayeshcc.specs.fit import load_fit_spec
 
 SPECS = sorted(p for p in (Path(__file__).resolve().parents[1] / "models").glob("*.toml")
                if not p.name.startswith("design_"))
@@ -20,9 +20,14 @@ def test_there_are_fit_specs():
 @pytest.mark.parametrize("path", SPECS, ids=[p.stem for p in SPECS])
 def test_spec_runs(path, tmp_path):
     spec = load_fit_spec(path)
-    job = run_fit_spec(path, out=tmp_path, draws=200, tune=300, chains=2)
-    assert job.fit.idata.posterior.sizes["draw"] == 200
-    s = job.comparison.summary()
-    assert np.isfinite(s.loc[s.quantity == "rmst_difference", "median"]).all()
-    assert set(job.files) == {"idata", "summary", "diagnostics", "plot"}
-    assert spec.compare.get("treatment", job.comparison.treatment) == job.comparison.treatment
+    job = run_fit(path, out=tmp_path, draws=200, tune=300, chains=2)
+    assert set(job.fits) == set(spec.data)
+    for key, fit in job.fits.items():
+        assert fit.idata.posterior.sizes["draw"] == 200
+        cmp = job.comparisons[key]
+        assert spec.compare.get("treatment", cmp.treatment) == cmp.treatment
+        s = cmp.summary()
+        assert np.isfinite(s["median"]).any()
+        assert (tmp_path / f"idata{'_' + key if len(job.fits) > 1 else ''}.nc").stat().st_size > 0
+    assert {"summary", "diagnostics"} <= set(job.files)
+    assert all(p.stat().st_size > 0 for p in job.files.values())

@@ -73,6 +73,15 @@ class _Base(ABC):
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.describe()})"
 
+    def check_compare(self, data: Any, prepared: Prepared, **settings: Any) -> None:
+        """Check comparison settings (``compare``'s keywords) against the data, before any sampling.
+
+        The base checks the arms; families add what their comparison needs (times, horizons).
+        """
+        from bayeshcc.results.fit import resolve_pair
+
+        resolve_pair(prepared.arms, prepared.control, settings.get("treatment"), settings.get("control"))
+
     def _result(self, data: Any, prepared: Prepared, idata: Any, info: dict) -> Fit:
         return self.result(model=self, data=data, idata=idata, arms=prepared.arms,
                            control=prepared.control, **info)

@@ -136,6 +136,17 @@ class PiecewiseExponential(Model):
         coords = {"arm": list(arms), "interval": interval_labels(self.cutpoints)}
         return Prepared(arrays=arrays, structure=structure, arms=arms, control=control, coords=coords)
 
+    def check_compare(self, data: SurvivalData | IntervalData, prepared: Prepared, *,
+                      treatment: str | None = None, control: str | None = None,
+                      times=None, tau: float | None = None, prob: float = 0.95) -> None:
+        """Arms, times and RMST horizon of a comparison, checked against the data before sampling."""
+        from bayeshcc.results.fit import resolve_pair
+        from bayeshcc.results.survival import check_compare_args
+
+        treatment, control = resolve_pair(prepared.arms, prepared.control, treatment, control)
+        check_compare_args(prepared.arms, data.horizon, np.asarray(self.cutpoints), treatment=treatment,
+                           control=control, times=times, tau=tau, prob=prob, time_unit=data.time_unit)
+
     def build(self, prepared: Prepared) -> pm.Model:
         import pymc as pm
         import pytensor.tensor as pt

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-__all__ = ["plot_survival_bands"]
+__all__ = ["plot_survival_bands", "plot_survival_fit"]
 
 
 def plot_survival_bands(
@@ -64,3 +64,25 @@ def plot_survival_bands(
     if title:
         ax.set_title(title)
     return ax
+
+
+def plot_survival_fit(fit, *, title: str | None = None, ax=None):
+    """Posterior survival bands of a :class:`~bayeshcc.SurvivalFit` with its data overlaid.
+
+    Life tables show the published landmark survival as points; patient-level data show the
+    Kaplan-Meier estimate. Returns the matplotlib Axes.
+    """
+    from bayeshcc.data import IntervalData
+    from bayeshcc.results.survival import survival_bands
+
+    data = fit.data
+    table = isinstance(data, IntervalData)
+    return plot_survival_bands(
+        survival_bands(fit),
+        observed=data.life_table() if table else None,
+        observed_label="published landmark" if table else "",
+        km=None if table else data.kaplan_meier(),
+        time_unit=data.time_unit,
+        title=title,
+        ax=ax,
+    )

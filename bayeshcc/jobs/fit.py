@@ -1,0 +1,122 @@
+"""The fit job behind ``bayeshcc fit SPEC``: load, fit, diagnose, compare, write outputs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from bayeshcc.jobs._write import atomic_write, output_dir, save_figure
+from bayeshcc.specs.fit import FitSpec, load_fit_spec
+
+__all__ = ["FitJob", "run_fit"]
+
+
+@dataclass
+class FitJob:
+    """What a fit job produced, per dataset name (``""`` when the spec fits one dataset).
+
+    Attributes
+    ----------
+    spec : FitSpec
+    fits, diagnostics, comparisons : dict
+        Keyed like ``spec.data`` (e.g. ``"RECIST"``, ``"mRECIST"``).
+    files : dict of str -> Path
+        What was written.
+    """
+
+    spec: FitSpec
+    fits: dict[str, Any] = field(default_factory=dict)
+    diagnostics: dict[str, Any] = field(default_factory=dict)
+    comparisons: dict[str, Any] = field(default_factory=dict)
+    files: dict[str, Path] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        """Whether every fit's diagnostics passed."""
+        return all(d.ok for d in self.diagnostics.values())
+
+    def summary(self) -> pd.DataFrame:
+        """All comparisons in one table (a ``dataset`` column when there are several)."""
+        frames = []
+        for key, cmp in self.comparisons.items():
+            table = cmp.summary()
+            if len(self.comparisons) > 1:
+                table.insert(0, "dataset", key)
+            frames.append(table)
+        return pd.concat(frames, ignore_index=True)
+
+    def diagnostics_table(self) -> pd.DataFrame:
+        """All diagnostics verdicts in one table."""
+        frames = []
+        for key, diag in self.diagnostics.items():
+            table = diag.table.copy()
+            if len(self.diagnostics) > 1:
+                table.insert(0, "dataset", key)
+            frames.append(table)
+        return pd.concat(frames, ignore_index=True)
+
+
+def run_fit(
+    path: str | Path,
+    *,
+    out: str | Path | None = None,
+    draws: int | None = None,
+    tune: int | None = None,
+    chains: int | None = None,
+    seed: int | None = None,
+) -> FitJob:
+    """Run the fits a spec describes, with optional overrides of its ``[fit]`` settings.
+
+    Everything in the spec (keys, data, arms, comparison times) is checked before any sampling.
+    Writes to ``out`` (if given): ``idata.nc`` (``idata_<dataset>.nc`` for several datasets),
+    ``summary.csv`` (the comparisons), ``diagnostics.csv`` and the family's figure
+    (``survival.png``, ``response.png``; suffixed likewise). Files are written atomically.
+    """
+    from bayeshcc import __version__, sampling
+
+    spec = load_fit_spec(path)
+    model = spec.model
+    settings: dict[str, Any] = {"seed": None}
+    settings.update(spec.fit)
+    for k, v in (("draws", draws), ("tune", tune), ("chains", chains), ("seed", seed)):
+        if v is not None:
+            settings[k] = v
+    sampling.check_args(draws=settings.get("draws", 1000), tune=settings.get("tune", 1000),
+                        chains=settings.get("chains", 4), seed=settings["seed"],
+                        sampler=settings.get("sampler", model.samplers[0]), allowed=model.samplers)
+    if out is not None:
+        out = output_dir(out)
+    job = FitJob(spec=spec)
+    for key, data in spec.data.items():
+        fit = model.fit(data, **settings)
+        fit.idata.posterior.attrs.update(
+            spec=str(spec.path), dataset=key, seed=fit.seed, sampler=fit.sampler,
+            bayeshcc_version=__version__, model=repr(model),
+        )
+        job.fits[key] = fit
+        job.diagnostics[key] = fit.diagnostics()
+        job.comparisons[key] = fit.compare(**spec.compare)
+    if out is not None:
+        job.files = _write(job, out)
+    return job
+
+
+def _write(job: FitJob, out: Path) -> dict[str, Path]:
+    from bayeshcc.plots import figure_name, plot_fit
+
+    files: dict[str, Path] = {}
+    for key, fit in job.fits.items():
+        suffix = f"_{key}" if len(job.fits) > 1 else ""
+        files[f"idata{suffix}"] = atomic_write(out / f"idata{suffix}.nc",
+                                               lambda tmp, f=fit: f.idata.to_netcdf(str(tmp)))
+        title = job.spec.title + (f" ({key})" if key else "")
+        fig = plot_fit(fit, job.comparisons[key], title=title)
+        name = f"{figure_name(fit)}{suffix}"
+        files[name] = save_figure(fig, out / f"{name}.png")
+    files["summary"] = atomic_write(out / "summary.csv", lambda tmp: job.summary().to_csv(tmp, index=False))
+    files["diagnostics"] = atomic_write(out / "diagnostics.csv",
+                                        lambda tmp: job.diagnostics_table().to_csv(tmp, index=False))
+    return files

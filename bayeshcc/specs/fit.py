@@ -1,0 +1,234 @@
+"""Fit specs (``models/*.toml``): data, model, sampler settings and comparison, checked before sampling.
+
+``[model] family = "..."`` is looked up in :data:`bayeshcc.models.FAMILIES`; every other key of
+``[model]`` is a keyword of that family's constructor (priors as tables,
+``baseline_prior = { dist = "lognormal", mu = -3, sigma = 2 }``). ``[compare]`` keys are the
+keywords of the result's ``compare``. Unknown keys name their dotted path and list the allowed ones.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import inspect
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bayeshcc.errors import DataError, SpecError
+from bayeshcc.specs._toml import check_table, read_toml
+
+__all__ = ["FitSpec", "load_fit_spec"]
+
+_DATA = {
+    "dataset": str, "endpoint": str, "criteria": list, "file": str, "format": str,
+    "time": str, "event": str, "arm": str, "responders": str, "n": str,
+    "censor_from": str, "censor_to": str, "time_unit": str, "criterion": str,
+    "__lists_of_tables__": ("criteria",),
+}
+_FIT = {"draws": int, "tune": int, "chains": int, "seed": int, "sampler": str}
+#: Keys of [data] that apply to each way of naming the data.
+_RELEVANT = {
+    "dataset": {"dataset", "endpoint", "criteria"},
+    "patients": {"file", "format", "time", "event", "arm", "time_unit"},
+    "intervals": {"file", "format", "censor_from", "censor_to", "time_unit"},
+    "binary": {"file", "format", "arm", "responders", "n", "criterion"},
+}
+
+
+@dataclass(frozen=True)
+class FitSpec:
+    """A validated fit spec (build it with :func:`load_fit_spec`).
+
+    Attributes
+    ----------
+    path : Path
+    title : str
+    data : dict of str -> data container
+        What to fit, by name: one entry (``""``) or one per criterion (e.g. RECIST, mRECIST).
+    model : Model
+    fit : dict
+        Sampler settings (``draws``, ``tune``, ``chains``, ``seed``, ``sampler``).
+    compare : dict
+        Keywords of the result's ``compare``.
+    """
+
+    path: Path
+    title: str
+    data: dict[str, Any]
+    model: Any
+    fit: dict[str, Any] = field(default_factory=dict)
+    compare: dict[str, Any] = field(default_factory=dict)
+
+
+def load_fit_spec(path: str | Path) -> FitSpec:
+    """Read and validate a fit spec, load its data and check the comparison against it.
+
+    Raises
+    ------
+    SpecError
+        Missing or unreadable file, bad TOML, unknown keys, wrong types, missing required keys,
+        unknown family, dataset, endpoint or arm; comparison settings the data cannot support.
+    DataError
+        The data file fails validation (the message names the file).
+    """
+    p = Path(path)
+    raw = read_toml(p)
+    check_table(raw, "", {"title": str, "description": str, "data": dict, "model": dict,
+                          "fit": dict, "compare": dict}, required=("data", "model"))
+    check_table(raw["data"], "data", _DATA)
+    fit = check_table(raw.get("fit", {}), "fit", _FIT)
+    model = build_model(raw["model"])
+    if fit.get("sampler", model.samplers[0]) not in model.samplers:
+        raise SpecError(f"'fit.sampler' must be one of {list(model.samplers)} for family "
+                        f"'{model.family}', got {fit['sampler']!r}")
+    data = load_data(raw["data"], p.parent)
+    prepared = {}
+    for key, d in data.items():
+        where = f" ({key})" if key else ""
+        try:
+            model.check_data(d)
+            prepared[key] = model.prepare(d)
+        except (DataError, SpecError) as e:
+            raise _within("model", e, where, cls=SpecError) from None
+    cmp = raw.get("compare", {})
+    if not isinstance(cmp, dict):
+        raise SpecError("'compare' must be a table")
+    allowed = _keywords(model.result.compare)
+    unknown = sorted(set(cmp) - allowed)
+    if unknown:
+        raise SpecError(f"unknown key 'compare.{unknown[0]}'; expected one of {sorted(allowed)}")
+    for key, d in data.items():
+        try:
+            model.check_compare(d, prepared[key], **cmp)
+        except (DataError, SpecError) as e:
+            raise _within("compare", e, f" ({key})" if key else "", cls=SpecError) from None
+    return FitSpec(path=p, title=raw.get("title", p.stem), data=data, model=model, fit=fit, compare=cmp)
+
+
+def _within(table: str, e: Exception, where: str = "", cls: type | None = None) -> Exception:
+    """The error re-raised with the spec's dotted key: ``control: ...`` -> ``'model.control': ...``."""
+    text = str(e)
+    head, sep, rest = text.partition(": ")
+    if sep and head.isidentifier():
+        return (cls or type(e))(f"'{table}.{head}'{where}: {rest}")
+    return (cls or type(e))(f"'{table}'{where}: {text}")
+
+
+def _keywords(func) -> set[str]:
+    return {n for n, prm in inspect.signature(func).parameters.items() if prm.kind is prm.KEYWORD_ONLY}
+
+
+def build_model(table: dict[str, Any]):
+    """The model a ``[model]`` table describes: ``family`` plus constructor keywords."""
+    from bayeshcc.models import FAMILIES
+    from bayeshcc.models.priors import prior_from_dict
+
+    if not isinstance(table, dict):
+        raise SpecError("'model' must be a table")
+    family = table.get("family")
+    if family not in FAMILIES:
+        raise SpecError(f"'model.family' must be one of {sorted(FAMILIES)}, got {family!r}")
+    cls = FAMILIES[family]
+    names = [f.name for f in dataclasses.fields(cls)]
+    kwargs = {}
+    for key, value in table.items():
+        if key == "family":
+            continue
+        if key not in names:
+            raise SpecError(f"unknown key 'model.{key}' for family '{family}'; expected one of {sorted(['family', *names])}")
+        if isinstance(value, dict):
+            value = prior_from_dict(value, field=f"model.{key}")
+        kwargs[key] = value
+    try:
+        return cls(**kwargs)
+    except TypeError as e:
+        raise SpecError(f"'model': {e}") from None
+    except SpecError as e:
+        raise _within("model", e) from None
+
+
+def load_data(d: dict[str, Any], base: Path) -> dict[str, Any]:
+    """The data a ``[data]`` table names: a bundled dataset's endpoint or a CSV beside the spec."""
+    if ("dataset" in d) == ("file" in d):
+        raise SpecError("'data' needs exactly one of 'dataset' or 'file'")
+    kind = "dataset" if "dataset" in d else d.get("format", "patients")
+    if kind not in _RELEVANT:
+        raise SpecError(f"'data.format' must be one of {sorted(set(_RELEVANT) - {'dataset'})}, got {kind!r}")
+    stray = sorted(set(d) - _RELEVANT[kind] - {"__lists_of_tables__"})
+    if stray:
+        source = "a dataset" if kind == "dataset" else f"a file of format '{kind}'"
+        raise SpecError(f"'data': key(s) {stray} do not apply to {source}; expected only {sorted(_RELEVANT[kind])}")
+    if kind == "dataset":
+        return _dataset(d)
+    return {"": _read_file(d, kind, base)}
+
+
+def _dataset(d: dict[str, Any]) -> dict[str, Any]:
+    from bayeshcc import datasets
+
+    names = list(datasets.list_datasets()["name"])
+    if d["dataset"] not in names:
+        raise SpecError(f"'data.dataset': unknown dataset {d['dataset']!r}; available: {names}")
+    study = datasets.load(d["dataset"])
+    endpoint = d.get("endpoint", "os")
+    value = getattr(study, endpoint, None) if endpoint.isidentifier() and not endpoint.startswith("_") else None
+    fittable = ("os", "pfs", "spp", "response")
+    if endpoint not in fittable or value is None:
+        have = [e for e in fittable if getattr(study, e, None) is not None]
+        raise SpecError(f"'data.endpoint': {d['dataset']} has no {endpoint!r}; expected one of {have}")
+    if isinstance(value, dict):
+        criteria = d.get("criteria", list(value))
+        for c in criteria:
+            if not isinstance(c, str) or c not in value:
+                raise SpecError(f"'data.criteria': {d['dataset']} {endpoint} has no {c!r}; available: {list(value)}")
+        return {c: value[c] for c in criteria}
+    if "criteria" in d:
+        raise SpecError(f"'data.criteria': {d['dataset']} {endpoint} has no criteria")
+    return {"": value}
+
+
+def _read_file(d: dict[str, Any], kind: str, base: Path):
+    import pandas as pd
+
+    from bayeshcc.data import BinaryData, IntervalData, SurvivalData
+
+    path = (base / d["file"]).resolve()
+    if not path.is_file():
+        raise SpecError(f"'data.file': file not found: {path}")
+    try:
+        raw = path.read_bytes()
+    except OSError as e:
+        raise SpecError(f"'data.file': cannot read {path} ({e.strerror or e})") from None
+    if b"\x00" in raw:
+        raise SpecError(f"'data.file': {path.name} is a binary file, not a CSV")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise SpecError(f"'data.file': {path.name} is not UTF-8 text (byte {e.start}); save it as UTF-8") from None
+    rows = [r for r in csv.reader(io.StringIO(text)) if r]
+    if rows:
+        ragged = [i + 1 for i, r in enumerate(rows) if len(r) != len(rows[0])]
+        if ragged:
+            raise SpecError(
+                f"'data.file': {path.name} is not a well-formed CSV: line(s) {ragged[:5]} have a different "
+                f"number of fields from the header's {len(rows[0])}"
+            )
+    try:
+        df = pd.read_csv(io.StringIO(text))
+    except pd.errors.EmptyDataError:
+        raise SpecError(f"'data.file': {path.name} is empty; expected a header row and data") from None
+    except pd.errors.ParserError as e:
+        raise SpecError(f"'data.file': {path.name} is not a well-formed CSV ({str(e).strip()})") from None
+    try:
+        if kind == "patients":
+            return SurvivalData.from_frame(df, time=d.get("time", "time"), event=d.get("event", "event"),
+                                           arm=d.get("arm", "arm"), time_unit=d.get("time_unit", "months"))
+        if kind == "binary":
+            return BinaryData.from_frame(df, arm=d.get("arm", "arm"), responders=d.get("responders", "responders"),
+                                         n=d.get("n", "n"), criterion=d.get("criterion"))
+        window = {k: d.get(k, k) for k in ("censor_from", "censor_to") if k in d or k in df.columns}
+        return IntervalData.from_frame(df, time_unit=d.get("time_unit", "months"), **window)
+    except DataError as e:
+        raise DataError(f"{path.name}: {e}") from None
