@@ -13,7 +13,7 @@ import pandas as pd
 
 from bayeshcc.errors import ConvergenceWarning, SpecError
 
-__all__ = ["Diagnostics", "bound_names", "check_prob", "diagnose", "exact_verdict", "loo", "parameter_summary"]
+__all__ = ["Diagnostics", "bound_names", "check_prob", "diagnose", "exact_verdict", "joint_log_likelihood", "loo", "parameter_summary"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -180,10 +180,34 @@ def parameter_summary(idata, *, prob: float = 0.95, var_names: list[str] | None 
 
 
 def loo(idata, *, pointwise: bool = False):
-    """PSIS-LOO (ArviZ ``az.loo``); a ``UserWarning`` names high Pareto k values."""
+    """PSIS-LOO (ArviZ ``az.loo``) over every likelihood term; a ``UserWarning`` names high Pareto k.
+
+    A model whose likelihood has several terms (e.g. closed, window and actuarial life-table rows)
+    has one log-likelihood variable per term; their observations are pooled into one
+    ``observation`` dimension (labelled ``term[index]``), so each row is one LOO observation.
+    """
     import arviz as az
 
-    return az.loo(idata, pointwise=pointwise)
+    return az.loo(joint_log_likelihood(idata), pointwise=pointwise)
+
+
+def joint_log_likelihood(idata):
+    """``idata`` with its log-likelihood terms pooled into one variable ``loglik`` (dim ``observation``)."""
+    import arviz as az
+    import xarray as xr
+
+    ll = idata.log_likelihood
+    parts, labels = [], []
+    for name, da in ll.data_vars.items():
+        other = [d for d in da.dims if d not in ("chain", "draw")]
+        flat = da.stack(observation=other) if other else da.expand_dims(observation=[0])
+        flat = flat.transpose("chain", "draw", "observation")
+        parts.append(flat.values)
+        labels += [f"{name}[{i}]" for i in range(flat.sizes["observation"])]
+    values = np.concatenate(parts, axis=-1)
+    joint = xr.Dataset({"loglik": (("chain", "draw", "observation"), values)},
+                       coords={"chain": ll.coords["chain"], "draw": ll.coords["draw"], "observation": labels})
+    return az.InferenceData(posterior=idata.posterior, log_likelihood=joint)
 
 
 def check_prob(prob: float) -> None:

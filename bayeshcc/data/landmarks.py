@@ -1,0 +1,122 @@
+"""Published landmark survival turned into exact life-table counts (``IntervalData.from_landmarks``)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+from bayeshcc.data._checks import require_columns, require_finite_nonnegative
+from bayeshcc.errors import DataError, format_rows
+
+__all__ = ["COLUMNS", "landmark_rows"]
+
+#: Columns of a life table, in order.
+COLUMNS = ("arm", "start", "end", "at_risk", "events", "censored", "censor_from", "censor_to")
+
+
+def landmark_rows(
+    landmarks: pd.DataFrame,
+    *,
+    n: Mapping[str, int],
+    events: Mapping[str, int],
+    follow_up: tuple[float, float],
+    arm: str = "arm",
+    time: str = "time",
+    survival: str = "survival",
+    rounding: float = 0.001,
+    time_unit: str = "months",
+) -> pd.DataFrame:
+    """Life-table rows (columns :data:`COLUMNS`) from landmark survival; see ``IntervalData.from_landmarks``."""
+    what = "IntervalData.from_landmarks"
+    require_columns(landmarks, [arm, time, survival], what=what)
+    lo, hi = _follow_up(follow_up, what=what)
+    times = require_finite_nonnegative(landmarks, time, what=what)
+    surv = require_finite_nonnegative(landmarks, survival, what=what)
+    above = surv > 1
+    if above.any():
+        raise DataError(
+            f"{what}: column '{survival}' must hold proportions in [0, 1]; "
+            f"{format_rows(landmarks.index[above])} have {surv[above].tolist()} "
+            "(percentages? divide by 100)"
+        )
+    arms = tuple(dict.fromkeys(landmarks[arm].astype(str)))
+    for name, mapping in (("n", n), ("events", events)):
+        missing = [a for a in arms if a not in mapping]
+        if missing:
+            raise DataError(f"{what}: {name} has no entry for arm(s) {missing}")
+    rows = []
+    for a in arms:
+        sel = (landmarks[arm].astype(str) == a).to_numpy()
+        t, s, idx = times[sel], surv[sel], landmarks.index[sel]
+        order = np.argsort(t, kind="stable")
+        t, s, idx = t[order], s[order], idx[order]
+        if np.any(t <= 0) or np.any(np.diff(t) <= 0):
+            raise DataError(
+                f"{what}: landmark times for arm '{a}' must be positive and distinct, "
+                f"got {t.tolist()}"
+            )
+        if np.any(np.diff(s) > 0):
+            i = int(np.argmax(np.diff(s) > 0))
+            raise DataError(
+                f"{what}: survival for arm '{a}' increases over time ({s[i]} at {t[i]} then "
+                f"{s[i + 1]} at {t[i + 1]}; rows {idx[i]}, {idx[i + 1]}); survival must not increase"
+            )
+        if lo < t[-1]:
+            raise DataError(
+                f"{what}: follow_up starts at {lo} {time_unit}, before the last landmark "
+                f"{t[-1]}: patients censored before a landmark make its proportion a "
+                "Kaplan-Meier estimate, not an exact count"
+            )
+        n_a, d_a = _positive_int(n[a], f"n['{a}']", what), _positive_int(events[a], f"events['{a}']", what, zero=True)
+        if d_a > n_a:
+            raise DataError(f"{what}: events['{a}'] = {d_a} exceeds n['{a}'] = {n_a}")
+        alive = np.round(n_a * s).astype(int)
+        off = np.abs(alive / n_a - s) > rounding / 2 + 1e-12
+        tol = rounding / 2 + 1e-12
+        for j, sj in enumerate(s):
+            fits = [k for k in range(int(np.floor(n_a * (sj - tol))), int(np.ceil(n_a * (sj + tol))) + 1)
+                    if abs(k / n_a - sj) <= tol]
+            if len(fits) > 1:
+                raise DataError(
+                    f"{what}: survival {sj} at {t[j]} in arm '{a}' (row {idx[j]}) is ambiguous: "
+                    f"{fits} of {n_a} all round to it at precision {rounding}"
+                )
+        if off.any():
+            j = int(np.argmax(off))
+            raise DataError(
+                f"{what}: survival {s[j]} at {t[j]} in arm '{a}' (row {idx[j]}) is not k/{n_a} "
+                f"for any whole k within rounding {rounding}; landmark proportions must be exact counts"
+            )
+        at_start = np.concatenate([[n_a], alive])
+        deaths = -np.diff(at_start)
+        starts = np.concatenate([[0.0], t])
+        for k in range(len(t)):
+            rows.append((a, starts[k], t[k], at_start[k], deaths[k], 0, np.nan, np.nan))
+        late = d_a - (n_a - alive[-1])
+        if late < 0:
+            raise DataError(
+                f"{what}: arm '{a}' has {n_a - alive[-1]} deaths by {t[-1]} {time_unit} "
+                f"from the landmarks but only events['{a}'] = {d_a} in total"
+            )
+        rows.append((a, t[-1], np.inf, alive[-1], late, n_a - d_a, lo, hi))
+    return pd.DataFrame(rows, columns=list(COLUMNS))
+
+
+def _follow_up(follow_up: tuple[float, float], *, what: str) -> tuple[float, float]:
+    try:
+        lo, hi = (float(x) for x in follow_up)
+    except (TypeError, ValueError):
+        raise DataError(f"{what}: follow_up must be (min, max), got {follow_up!r}") from None
+    if not (np.isfinite(lo) and np.isfinite(hi)) or lo < 0 or hi < lo:
+        raise DataError(f"{what}: follow_up must satisfy 0 <= min <= max < inf, got {follow_up!r}")
+    return lo, hi
+
+
+def _positive_int(x: object, name: str, what: str, zero: bool = False) -> int:
+    ok = isinstance(x, int | np.integer) and not isinstance(x, bool) and (x >= 0 if zero else x > 0)
+    if not ok:
+        need = "a whole number >= 0" if zero else "a whole number > 0"
+        raise DataError(f"{what}: {name} must be {need}, got {x!r}")
+    return int(x)
