@@ -77,13 +77,7 @@ def fake_fit(model, data, posterior, *, seed: int = 0):
 
     prepared = model.prepare(data)
     if not isinstance(posterior, xr.Dataset):
-        post = {}
-        for name, value in posterior.items():
-            v = np.asarray(value, dtype=float)
-            extra = _dims_for(v.shape[2:], prepared.coords)
-            post[name] = xr.DataArray(v, dims=("chain", "draw", *extra),
-                                      coords={d: prepared.coords[d] for d in extra})
-        posterior = xr.Dataset(post)
+        posterior = _posterior(posterior, prepared.coords)
     info = {"seed": seed, "sampler": "none", "timings": {}}
     return model._result(data, prepared, az.InferenceData(posterior=posterior), info)
 
@@ -104,19 +98,22 @@ def mock_sample(draw_posterior):
         rng = np.random.default_rng(0 if seed is None else seed)
         values = draw_posterior(model, prepared, chains, draws, rng)
         calls.append({"model": model, "structure": prepared.structure, "sampler": sampler, "seed": seed})
-        post = {}
-        for name, v in values.items():
-            v = np.asarray(v, dtype=float)
-            extra = _dims_for(v.shape[2:], prepared.coords)
-            post[name] = xr.DataArray(v, dims=("chain", "draw", *extra),
-                                      coords={d: prepared.coords[d] for d in extra})
-        n = chains * draws
         stats = xr.Dataset({"diverging": (("chain", "draw"), np.zeros((chains, draws), dtype=bool))})
-        idata = az.InferenceData(posterior=xr.Dataset(post), sample_stats=stats)
-        return idata, {"seed": int(seed or 0), "sampler": sampler, "timings": {"compile": 0.0, "sample": 0.0, "draws": n}}
+        idata = az.InferenceData(posterior=_posterior(values, prepared.coords), sample_stats=stats)
+        return idata, {"seed": int(seed or 0), "sampler": sampler, "timings": {"compile": 0.0, "sample": 0.0}}
 
     sample.calls = calls
     return sample
+
+
+def _posterior(values: dict, coords: dict) -> xr.Dataset:
+    """Arrays ``(chain, draw, ...)`` as a Dataset, trailing dims named from ``coords`` by length."""
+    post = {}
+    for name, value in values.items():
+        v = np.asarray(value, dtype=float)
+        extra = _dims_for(v.shape[2:], coords)
+        post[name] = xr.DataArray(v, dims=("chain", "draw", *extra), coords={d: coords[d] for d in extra})
+    return xr.Dataset(post)
 
 
 def _dims_for(shape: tuple[int, ...], coords: dict) -> list[str]:

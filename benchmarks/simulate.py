@@ -38,7 +38,7 @@ def make_design(n_patients: int = 300, looks: tuple[int, int] = (100, 200)) -> b
         accrual=bd.Accrual(duration=24),
         dropout=bd.Dropout(proportion=0.05, by=12),
         analyses=[bd.Analysis(events=looks[0]), bd.Analysis(events=looks[1])],
-        success=bd.PosteriorProbability("hazard_ratio", "<", 1, prob=0.975),
+        success=bd.PosteriorProbability("hazard_ratio", "<", 1, threshold=0.975),
     )
 
 

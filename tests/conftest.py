@@ -22,3 +22,19 @@ def ipd_frame() -> pd.DataFrame:
         {"time": np.minimum(t, c).round(2), "event": (t <= c).astype(int), "arm": arm,
          "age": rng.normal(60, 8, n).round(0)}
     )
+
+
+@pytest.fixture
+def mock_sampler(monkeypatch):
+    """Install a stand-in for ``bayeshcc.sampling.sample``: ``mock_sampler(fn)`` -> the stand-in.
+
+    ``fn(model, prepared, chains, draws, rng)`` returns the posterior arrays; nothing compiles.
+    """
+    from bayeshcc.testing import mock_sample
+
+    def install(draw_posterior):
+        fake = mock_sample(draw_posterior)
+        monkeypatch.setattr("bayeshcc.sampling.sample", fake)
+        return fake
+
+    return install

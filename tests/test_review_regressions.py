@@ -8,8 +8,8 @@ import xarray as xr
 
 import bayeshcc as bh
 from bayeshcc.cli import main
-from bayeshcc.results.comparison import Comparison
 from bayeshcc.diagnostics import diagnose
+from bayeshcc.results.comparison import Comparison
 from bayeshcc.specs.fit import load_fit_spec
 
 

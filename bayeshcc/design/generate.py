@@ -7,37 +7,24 @@ blocks of trials that carry their own random streams (so results do not depend o
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
-from bayeshcc.design.design import Accrual, Analysis, Scenario, TrialDesign
+from bayeshcc._random import BlockRNG
+from bayeshcc.design.batch import LookData, TrialBatch
+from bayeshcc.design.conduct import Accrual, Analysis
+from bayeshcc.design.scenario import Scenario
+from bayeshcc.design.trial import TrialDesign
 
-#: Trials per random stream. Results are identical for any chunk size that is a multiple of it.
-TRIALS_PER_STREAM = 250
-
-
-class BlockRNG:
-    """Random draws for a chunk of trials, each block of trials from its own generator.
-
-    Every draw is made block by block with shape ``(block size, *shape)`` and concatenated along the
-    trial axis, so a trial's numbers depend only on its block's stream and the order of calls.
-    """
-
-    def __init__(self, generators: list[np.random.Generator], sizes: list[int]) -> None:
-        self.generators = generators
-        self.sizes = sizes
-
-    def __getattr__(self, method: str):
-        def draw(*shape: int, **kwargs) -> np.ndarray:
-            return np.concatenate(
-                [
-                    getattr(g, method)(size=(s, *shape), **kwargs)
-                    for g, s in zip(self.generators, self.sizes, strict=True)
-                ]
-            )
-
-        return draw
+__all__ = [
+    "analysis_schedule",
+    "analysis_times",
+    "assign_arms",
+    "entry_times",
+    "generate",
+    "invert_accrual",
+    "look_data",
+    "look_time",
+]
 
 
 def entry_times(accrual: Accrual, n: int, rng: BlockRNG) -> np.ndarray:
@@ -78,80 +65,12 @@ def assign_arms(design: TrialDesign, n: int, rng: BlockRNG) -> np.ndarray:
     return (order < t).reshape(keys.shape[0], -1)[:, :n]
 
 
-def piecewise_inverse(target: np.ndarray, cutpoints: np.ndarray, hazards: np.ndarray) -> np.ndarray:
-    """Time at which the cumulative hazard reaches ``target``.
-
-    ``hazards`` has shape ``(..., J)`` broadcasting against ``target[..., None]``.
-    """
-    if len(cutpoints) == 1:
-        with np.errstate(divide="ignore"):
-            return target / hazards[..., 0]
-    widths = np.diff(np.append(cutpoints, np.inf))
-    with np.errstate(invalid="ignore"):
-        cum = np.cumsum(hazards[..., :-1] * widths[:-1], axis=-1)
-    cum = np.concatenate([np.zeros(cum.shape[:-1] + (1,)), cum], axis=-1)
-    j = (target[..., None] >= cum).sum(axis=-1) - 1
-    hj = np.take_along_axis(
-        np.broadcast_to(hazards, j.shape + hazards.shape[-1:]), j[..., None], -1
-    )[..., 0]
-    cj = np.take_along_axis(np.broadcast_to(cum, j.shape + cum.shape[-1:]), j[..., None], -1)[
-        ..., 0
-    ]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        t = cutpoints[j] + (target - cj) / hj
-    return np.where(hj > 0, t, np.inf)
-
-
-def cumulative_hazard(t: np.ndarray, cutpoints: np.ndarray, hazards: np.ndarray) -> np.ndarray:
-    """H(t) for piecewise-constant ``hazards`` (shape ``(..., J)`` broadcasting with ``t[..., None]``)."""
-    widths = np.diff(np.append(cutpoints, np.inf))
-    inside = np.clip(t[..., None] - cutpoints, 0.0, widths)
-    return (inside * hazards).sum(axis=-1)
-
-
-@dataclass
-class TrialBatch:
-    """Patient-level simulated trials, shape ``(trial, patient)``; entry sorted within a trial."""
-
-    entry: np.ndarray
-    treated: np.ndarray
-    event_time: np.ndarray | None = None  # time from entry to event (inf: cured)
-    dropout_time: np.ndarray | None = None  # time from entry to dropout (inf: none)
-    response: np.ndarray | None = None
-
-    @property
-    def n_trials(self) -> int:
-        return self.entry.shape[0]
-
-
 def generate(design: TrialDesign, scenario: Scenario, rng: BlockRNG) -> TrialBatch:
-    """Simulate patients of a chunk of trials under ``scenario``."""
+    """Simulate the patients of a chunk of trials under ``scenario``: entry, arm and outcome."""
     n = design.n_patients
     entry = entry_times(design.accrual, n, rng)
     treated = assign_arms(design, n, rng)
-    if design.endpoint == "response":
-        p = np.where(treated, scenario.response_rates[1], scenario.response_rates[0])
-        return TrialBatch(entry, treated, response=rng.random(n) < p)
-    cuts = np.asarray(scenario.cutpoints)
-    haz = scenario.hazards()
-    e = rng.standard_exponential(n)
-    if len(cuts) == 1:
-        t = e / np.where(treated, haz[1, 0], haz[0, 0])
-    else:
-        t = np.where(
-            treated, piecewise_inverse(e, cuts, haz[1]), piecewise_inverse(e, cuts, haz[0])
-        )
-    cure = scenario.cure_fraction
-    if any(cure):
-        cured = rng.random(n) < np.where(treated, cure[1], cure[0])
-        t = np.where(cured, np.inf, t)
-    if design.dropout is not None and any(design.dropout.rate):
-        rate = np.where(treated, design.dropout.rate[1], design.dropout.rate[0])
-        with np.errstate(divide="ignore"):
-            d = rng.standard_exponential(n) / rate
-    else:
-        d = np.full_like(t, np.inf)
-    return TrialBatch(entry, treated, event_time=t, dropout_time=d)
+    return TrialBatch(entry, treated, **design.endpoint.outcomes(design, scenario, treated, rng))
 
 
 def analysis_times(design: TrialDesign, batch: TrialBatch) -> np.ndarray:
@@ -245,29 +164,6 @@ def _trigger_time(
     return cut, reached
 
 
-@dataclass
-class LookData:
-    """Sufficient statistics at one look for a set of trials.
-
-    Survival: ``events`` and ``exposure`` of shape ``(trial, arm, interval)`` (arm 0 control, 1
-    treatment). Response: ``evaluable`` and ``responders`` of shape ``(trial, arm)``. ``enrolled``
-    is the number of patients entered by the look.
-    """
-
-    enrolled: np.ndarray
-    events: np.ndarray | None = None
-    exposure: np.ndarray | None = None
-    evaluable: np.ndarray | None = None
-    responders: np.ndarray | None = None
-    patients: tuple[np.ndarray, ...] | None = None  # (time, event, treated, enrolled), for mcmc
-
-    @property
-    def total_events(self) -> np.ndarray:
-        if self.events is not None:
-            return self.events.sum(axis=(-1, -2))
-        return self.responders.sum(axis=-1)
-
-
 def look_data(
     design: TrialDesign,
     batch: TrialBatch,
@@ -276,46 +172,9 @@ def look_data(
     *,
     keep_patients: bool = False,
 ) -> LookData:
-    """Events and exposure by arm and analysis interval at calendar time ``cut`` (one per trial)."""
-    follow = cut[..., None] - batch.entry
-    enrolled = batch.entry <= cut[..., None]
-    n_enrolled = enrolled.sum(axis=-1)
-    tr = batch.treated
-    if design.endpoint == "response":
-        delay = analysis.min_follow_up if analysis is not None else 0.0
-        # Same expression as the patients-triggered cut (entry + delay), so no rounding loss.
-        ev = batch.entry + delay <= cut[..., None]
-        ev_t, ev_all = (ev & tr).sum(-1), ev.sum(-1)
-        r = ev & batch.response
-        r_t, r_all = (r & tr).sum(-1), r.sum(-1)
-        return LookData(
-            n_enrolled,
-            evaluable=np.stack([ev_all - ev_t, ev_t], -1),
-            responders=np.stack([r_all - r_t, r_t], -1),
-        )
-    t, d = batch.event_time, batch.dropout_time
-    obs = np.clip(np.minimum(np.minimum(t, d), follow), 0.0, None)
-    # Compare calendar times exactly as the event-driven cut was computed (entry + t), so the
-    # event that triggers a look is counted in it despite floating-point rounding.
-    event = (t <= d) & (batch.entry + t <= cut[..., None]) & enrolled
-    cuts = np.asarray(design.cutpoints)
-    patients = (obs, event, tr, enrolled) if keep_patients else None
-    if len(cuts) == 1:
-        ev_t, ev_all = (event & tr).sum(-1), event.sum(-1)
-        ex_t, ex_all = np.where(tr, obs, 0.0).sum(-1), obs.sum(-1)
-        events = np.stack([ev_all - ev_t, ev_t], -1)[..., None]
-        exposure = np.stack([ex_all - ex_t, ex_t], -1)[..., None]
-        return LookData(
-            n_enrolled, events=events.astype(float), exposure=exposure, patients=patients
-        )
-    widths = np.diff(np.append(cuts, np.inf))
-    events = np.empty(obs.shape[:-1] + (2, len(cuts)))
-    exposure = np.empty_like(events)
-    j = np.searchsorted(cuts, obs, side="right") - 1
-    for k in range(len(cuts)):
-        ex = np.clip(obs - cuts[k], 0.0, widths[k])
-        ev = event & (j == k)
-        ev_t, ex_t = (ev & tr).sum(-1), np.where(tr, ex, 0.0).sum(-1)
-        events[..., 0, k], events[..., 1, k] = ev.sum(-1) - ev_t, ev_t
-        exposure[..., 0, k], exposure[..., 1, k] = ex.sum(-1) - ex_t, ex_t
-    return LookData(n_enrolled, events=events, exposure=exposure, patients=patients)
+    """Sufficient statistics at calendar time ``cut`` (one per trial), by the design's endpoint.
+
+    Survival: events and exposure by arm and analysis interval; response: evaluable patients
+    (``analysis.min_follow_up`` after entry) and responders by arm.
+    """
+    return design.endpoint.look_data(design, batch, cut, analysis, keep_patients=keep_patients)

@@ -9,10 +9,13 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-if TYPE_CHECKING:
-    from bayeshcc.design.design import Scenario, TrialDesign
+from bayeshcc.quantities import interval_label
 
-__all__ = ["OC_COLUMNS", "SimulationResult", "operating_characteristics"]
+if TYPE_CHECKING:
+    from bayeshcc.design.scenario import Scenario
+    from bayeshcc.design.trial import TrialDesign
+
+__all__ = ["OC_COLUMNS", "SimulationResult", "operating_characteristics", "trials_dataset"]
 
 OC_COLUMNS = (
     "p_success",
@@ -172,3 +175,69 @@ class SimulationResult:
             f"Operating characteristics (time in months; MCSE in operating_characteristics()):\n"
             f"{show.to_string(float_format=lambda v: f'{v:.4g}')}"
         )
+
+
+_ATTRS = {
+    "decision": {
+        "description": "1 success, -1 futility (stopped at an interim or failed at the final)"
+    },
+    "stop_analysis": {"description": "analysis (1-based) at which the trial stopped"},
+    "patients": {"description": "patients enrolled when the trial stopped"},
+    "events": {"description": "events (survival) or responders (response) when the trial stopped"},
+    "duration": {"description": "calendar time of the stopping analysis", "units": "months"},
+    "look_time": {
+        "description": "calendar time of each look (NaN after stopping)",
+        "units": "months",
+    },
+    "look_patients": {"description": "patients enrolled at each look"},
+    "look_events": {"description": "events (survival) or responders (response) at each look"},
+    "target_reached": {
+        "description": "1 if the look's trigger was met; 0 if its event target was never reached "
+        "and the look used every event that occurred (NaN after stopping)"
+    },
+    "look_delayed": {
+        "description": "1 if the previous look came after this look's own trigger, pushing it "
+        "later (NaN after stopping)"
+    },
+    "log_hr_mean": {
+        "description": "posterior mean of log HR (treatment vs control; per interval where each "
+        "analysis interval has its own HR)"
+    },
+    "log_hr_sd": {"description": "posterior sd of log HR"},
+    "risk_difference_mean": {"description": "posterior mean of p_treatment - p_control"},
+    "risk_difference_sd": {"description": "posterior sd of p_treatment - p_control"},
+    "prob_benefit": {
+        "description": "P(HR < 1 | data) (survival; per interval where each analysis interval has "
+        "its own HR) or P(p_t > p_c | data) (response)"
+    },
+    "predictive_probability": {
+        "description": "predictive probability of final success (where computed)"
+    },
+}
+
+
+def trials_dataset(design: TrialDesign, data: dict[str, np.ndarray]) -> xr.Dataset:
+    """The per-trial outcomes of :func:`~bayeshcc.design.simulate` as a Dataset with named dims.
+
+    Parameters
+    ----------
+    design : TrialDesign
+    data : dict of str -> ndarray
+        Arrays ``(trial,)``, ``(trial, analysis)`` or ``(trial, analysis, interval)``.
+
+    Returns
+    -------
+    xarray.Dataset
+        Dims ``trial``, ``analysis`` (1-based) and, where present, ``interval`` (labelled by its
+        bounds, e.g. ``[0, 3)``).
+    """
+    n = data["decision"].shape[0]
+    coords = {"trial": np.arange(n), "analysis": np.arange(1, len(design.analyses) + 1)}
+    variables = {}
+    for name, values in data.items():
+        dims = ("trial", "analysis", "interval")[: values.ndim]
+        variables[name] = xr.Variable(dims, values, attrs=_ATTRS.get(name, {}))
+    if any(v.ndim == 3 for v in data.values()):
+        cuts = design.endpoint.cutpoints(design.analysis)
+        coords["interval"] = [interval_label(cuts, k) for k in range(len(cuts))]
+    return xr.Dataset(variables, coords=coords)

@@ -120,16 +120,16 @@ def _keywords(func) -> set[str]:
     return {n for n, prm in inspect.signature(func).parameters.items() if prm.kind is prm.KEYWORD_ONLY}
 
 
-def build_model(table: dict[str, Any]):
-    """The model a ``[model]`` table describes: ``family`` plus constructor keywords."""
+def build_model(table: dict[str, Any], path: str = "model"):
+    """The model a ``[model]`` table (at dotted ``path``) describes: ``family`` plus constructor keywords."""
     from bayeshcc.models import FAMILIES
     from bayeshcc.models.priors import prior_from_dict
 
     if not isinstance(table, dict):
-        raise SpecError("'model' must be a table")
+        raise SpecError(f"'{path}' must be a table")
     family = table.get("family")
     if family not in FAMILIES:
-        raise SpecError(f"'model.family' must be one of {sorted(FAMILIES)}, got {family!r}")
+        raise SpecError(f"'{path}.family' must be one of {sorted(FAMILIES)}, got {family!r}")
     cls = FAMILIES[family]
     names = [f.name for f in dataclasses.fields(cls)]
     kwargs = {}
@@ -137,16 +137,16 @@ def build_model(table: dict[str, Any]):
         if key == "family":
             continue
         if key not in names:
-            raise SpecError(f"unknown key 'model.{key}' for family '{family}'; expected one of {sorted(['family', *names])}")
+            raise SpecError(f"unknown key '{path}.{key}' for family '{family}'; expected one of {sorted(['family', *names])}")
         if isinstance(value, dict):
-            value = prior_from_dict(value, field=f"model.{key}")
+            value = prior_from_dict(value, field=f"{path}.{key}")
         kwargs[key] = value
     try:
         return cls(**kwargs)
     except TypeError as e:
-        raise SpecError(f"'model': {e}") from None
+        raise SpecError(f"'{path}': {e}") from None
     except SpecError as e:
-        raise _within("model", e) from None
+        raise _within(path, e) from None
 
 
 def load_data(d: dict[str, Any], base: Path) -> dict[str, Any]:

@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
+from bayeshcc.conjugate import prob_difference_above
 from bayeshcc.design import (
     Accrual,
     Analysis,
@@ -21,11 +22,11 @@ from bayeshcc.design import (
     TrialDesign,
     simulate,
 )
-from bayeshcc.design.engines import prob_difference_above
+from bayeshcc.models import Beta, BinomialResponse
 
 N_TRIALS = 20_000
-SUCCESS = PosteriorProbability("risk_difference", ">", 0, prob=0.975)
-FUTILITY = PosteriorProbability("risk_difference", "<", 0.05, prob=0.8)
+SUCCESS = PosteriorProbability("risk_difference", ">", 0, threshold=0.975)
+FUTILITY = PosteriorProbability("risk_difference", "<", 0.05, threshold=0.8)
 
 
 def exact_oc(p_control: float, p_treatment: float) -> dict[str, float]:
@@ -61,7 +62,7 @@ def test_simulated_oc_matches_enumeration(p_control, p_treatment):
         n_patients=80,
         accrual=Accrual(duration=20),
         analyses=[Analysis(patients=40), Analysis(patients=80)],
-        endpoint="response",
+        analysis=BinomialResponse(prior=Beta(1, 1)),
         success=SUCCESS,
         futility=FUTILITY,
     )

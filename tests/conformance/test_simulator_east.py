@@ -15,9 +15,10 @@ import math
 import numpy as np
 import pytest
 
+from bayeshcc._random import BlockRNG
 from bayeshcc.design import Accrual, Analysis, PosteriorProbability, Scenario, TrialDesign, simulate
 from bayeshcc.design.engines import LaplaceEngine
-from bayeshcc.design.generate import BlockRNG, generate, look_data
+from bayeshcc.design.generate import generate, look_data
 
 N_TRIALS = 20_000
 HR, MEDIAN, END = 0.5, 10.0, 42.0
@@ -31,7 +32,7 @@ def design() -> TrialDesign:
         n_patients=48,
         accrual=Accrual(duration=12),
         analyses=[Analysis(months=END)],
-        success=PosteriorProbability("hazard_ratio", "<", 1, prob=0.975),
+        success=PosteriorProbability("hazard_ratio", "<", 1, threshold=0.975),
     )
 
 

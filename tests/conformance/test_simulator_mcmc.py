@@ -21,11 +21,11 @@ from bayeshcc.design import (
     Analysis,
     PosteriorProbability,
     Scenario,
-    SurvivalPrior,
     TrialDesign,
     simulate,
 )
 from bayeshcc.design.engines import MCMCEngine
+from bayeshcc.models import LogNormal, Normal, PiecewiseExponential
 
 pytest.importorskip("nutpie")
 
@@ -38,12 +38,16 @@ def test_laplace_and_mcmc_agree_on_200_trials():
         n_patients=200,
         accrual=Accrual(duration=12),
         analyses=[Analysis(events=100)],
-        cutpoints=[0, 6],
-        success=PosteriorProbability("hazard_ratio", "<", 1, prob=0.975),
-        prior=SurvivalPrior(log_hr=(0.0, 10.0), log_hazard=(np.log(0.05), 3.0)),
+        success=PosteriorProbability("hazard_ratio", "<", 1, threshold=0.975),
+        analysis=PiecewiseExponential(
+            cutpoints=[0, 6],
+            effect="proportional",
+            baseline_prior=LogNormal(float(np.log(0.05)), 3.0),
+            log_hr_prior=Normal(0.0, 10.0),
+        ),
     )
     laplace, mcmc = [], []
-    engine = MCMCEngine(draws=2500, tune=400, chains=2, seed=1)
+    engine = MCMCEngine(draws=2500, tune=400, chains=2)
     for hr, seed in ((1.0, 11), (0.5, 12)):
         scenario = Scenario.fixed(median=10, hazard_ratio=hr)
         laplace.append(simulate(design, scenario, n_trials=100, seed=seed, progress=False).trials)

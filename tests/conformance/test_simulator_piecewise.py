@@ -27,6 +27,7 @@ import math
 import pytest
 
 from bayeshcc.design import Accrual, Analysis, PosteriorProbability, Scenario, TrialDesign, simulate
+from bayeshcc.models import Gamma, PiecewiseExponential
 
 CUTS = [0, 6]
 
@@ -39,8 +40,10 @@ def design() -> TrialDesign:
         n_patients=300,
         accrual=Accrual(duration=18),
         analyses=[Analysis(events=200)],
-        success=PosteriorProbability("survival_difference", ">", 0, prob=0.975, time=12),
-        cutpoints=CUTS,
+        success=PosteriorProbability("survival_difference", ">", 0, threshold=0.975, time=12),
+        analysis=PiecewiseExponential(
+            cutpoints=CUTS, effect="per_arm", baseline_prior=Gamma(0.001, 0.001)
+        ),
     )
 
 

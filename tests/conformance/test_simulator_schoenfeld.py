@@ -14,6 +14,17 @@ import pytest
 from scipy import stats
 
 from bayeshcc.design import Accrual, Analysis, PosteriorProbability, Scenario, TrialDesign, simulate
+from bayeshcc.design.trial import DEFAULT_ANALYSIS
+from bayeshcc.models import Gamma, PiecewiseExponential
+
+#: Each engine's analysis model: the default vague exponential PH model (laplace) and each arm's
+#: own exponential hazard with vague Gamma(0.001, 0.001) priors (conjugate).
+ANALYSIS = {
+    "laplace": DEFAULT_ANALYSIS,
+    "conjugate": PiecewiseExponential(
+        cutpoints=[0], effect="per_arm", baseline_prior=Gamma(0.001, 0.001)
+    ),
+}
 
 N_TRIALS = 10_000
 
@@ -28,23 +39,23 @@ def test_schoenfeld_events_match_checks_md():
         assert schoenfeld_events(hr) == pytest.approx(events, abs=0.01)
 
 
-@pytest.fixture(scope="module")
-def design() -> TrialDesign:
+def design(engine: str) -> TrialDesign:
     return TrialDesign(
         control="control",
         treatment="treatment",
         n_patients=600,
         accrual=Accrual(duration=24),
         analyses=[Analysis(events=math.ceil(schoenfeld_events(0.7)))],
-        success=PosteriorProbability("hazard_ratio", "<", 1, prob=0.975),
+        success=PosteriorProbability("hazard_ratio", "<", 1, threshold=0.975),
+        analysis=ANALYSIS[engine],
     )
 
 
 @pytest.mark.parametrize(("hr", "expected"), [(0.7, 0.90), (1.0, 0.025)])
 @pytest.mark.parametrize("engine", ["laplace", "conjugate"])
-def test_power_and_type_one_error(design, hr, expected, engine):
+def test_power_and_type_one_error(hr, expected, engine):
     result = simulate(
-        design,
+        design(engine),
         Scenario.fixed(median=12, hazard_ratio=hr),
         n_trials=N_TRIALS,
         seed=20240601,

@@ -1,5 +1,6 @@
 """Posterior engines against closed forms and direct numerical computation."""
 
+import dataclasses
 import math
 from pathlib import Path
 from types import SimpleNamespace
@@ -9,25 +10,18 @@ import pytest
 import xarray as xr
 from scipy import integrate, optimize, special, stats
 
+from bayeshcc.conjugate import BetaPosterior, GammaPosterior, prob_difference_above
 from bayeshcc.design import (
     Accrual,
     Analysis,
     PosteriorProbability,
-    ResponsePrior,
     Scenario,
-    SurvivalPrior,
     TrialDesign,
     simulate,
 )
-from bayeshcc.design.engines import (
-    BetaPosterior,
-    GammaPosterior,
-    MCMCEngine,
-    get_engine,
-    laplace_ph,
-    prob_difference_above,
-)
+from bayeshcc.design.engines import MCMCEngine, get_engine, laplace_ph
 from bayeshcc.errors import SpecError
+from bayeshcc.models import Beta, BinomialResponse, Gamma, LogNormal, Normal, PiecewiseExponential
 
 VAGUE_HAZARD = (math.log(0.05), 10.0)
 VAGUE_HR = (0.0, 10.0)
@@ -187,11 +181,10 @@ def test_jeffreys_prior_response_design_matches_enumeration(p_control, p_treatme
         control="C",
         treatment="T",
         n_patients=40,
-        endpoint="response",
         accrual=Accrual(rate=4),
-        prior=ResponsePrior(control=(0.5, 0.5), treatment=(0.5, 0.5)),
+        analysis=BinomialResponse(prior=Beta(0.5, 0.5)),
         analyses=[Analysis(patients=40)],
-        success=PosteriorProbability("risk_difference", ">", 0, prob=0.975),
+        success=PosteriorProbability("risk_difference", ">", 0, threshold=0.975),
     )
     scenario = Scenario.fixed(response_rates={"control": p_control, "treatment": p_treatment})
     n = 20_000
@@ -221,42 +214,191 @@ def test_unknown_engine_and_wrong_quantity():
         post.prob("risk_difference", ">", 0.0)
 
 
-def test_a_reused_mcmc_engine_fits_each_designs_own_model(monkeypatch):
-    # No sampling: PiecewiseExponential.fit is replaced by a stand-in whose "draws" carry the
-    # model's log-HR prior mean and the seed it was given, so the result shows which model and
-    # which seed each fit used.
-    from bayeshcc.models.piecewise_exponential import PiecewiseExponential
+def _fake_fit(calls):
+    """A stand-in for PiecewiseExponential.fit: no sampling. Its "draws" carry the model's log-HR
+    prior mean, the seed it was given and the events it saw, so results show which model, seed
+    and data each fit used; every call is recorded in ``calls``."""
 
     def fake_fit(self, data, *, draws, chains, seed, **kwargs):
-        log_hr = np.full((chains, draws), self.log_hr_prior.mu + 1e-3 * seed)
+        events = int(data.frame["event"].sum())
+        calls.append((self, seed, events))
+        log_hr = np.full((chains, draws), self.log_hr_prior.mu + 1e-3 * (seed % 1000) + events / 100)
         return SimpleNamespace(idata=SimpleNamespace(posterior={"log_hr": xr.DataArray(log_hr)}))
 
-    monkeypatch.setattr(PiecewiseExponential, "fit", fake_fit)
+    return fake_fit
 
-    def design(prior: SurvivalPrior) -> TrialDesign:
+
+def test_a_reused_mcmc_engine_fits_each_designs_own_model(monkeypatch):
+    calls = []
+    monkeypatch.setattr(PiecewiseExponential, "fit", _fake_fit(calls))
+
+    def design(log_hr_prior) -> TrialDesign:
         return TrialDesign(
             control="C",
             treatment="T",
             n_patients=60,
             accrual=Accrual(rate=10),
-            prior=prior,
+            analysis=PiecewiseExponential(
+                cutpoints=[0], baseline_prior=LogNormal(math.log(0.05), 10), log_hr_prior=log_hr_prior
+            ),
             analyses=[Analysis(events=30)],
-            success=PosteriorProbability("hazard_ratio", "<", 1, prob=0.975),
+            success=PosteriorProbability("hazard_ratio", "<", 1, threshold=0.975),
         )
 
-    vague, sceptical = design(SurvivalPrior()), design(SurvivalPrior(log_hr=(math.log(0.3), 0.01)))
+    vague, sceptical = design(Normal(0, 10)), design(Normal(math.log(0.3), 0.01))
     scenario = Scenario.fixed(median=10, hazard_ratio=0.7)
 
-    def run(d, engine):
-        return simulate(d, scenario, n_trials=3, seed=1, engine=engine, progress=False).trials
+    def run(d, engine, n_trials=3):
+        return simulate(d, scenario, n_trials=n_trials, seed=1, engine=engine, progress=False).trials
 
-    engine = MCMCEngine(draws=20, tune=20, chains=1, seed=5)
+    engine = MCMCEngine(draws=20, tune=20, chains=1)
     first = run(vague, engine)
     second = run(sceptical, engine)
     again = run(vague, engine)
-    fresh = run(sceptical, MCMCEngine(draws=20, tune=20, chains=1, seed=5))
+    fresh = run(sceptical, MCMCEngine(draws=20, tune=20, chains=1))
     xr.testing.assert_identical(second, fresh)
     xr.testing.assert_identical(again, first)
-    # Trial i of every run uses seed 5 + i; the sceptical prior's mean is log 0.3.
-    expected = math.log(0.3) + 1e-3 * (5 + np.arange(3))
+    # Each fit used the design's own model, with the design's control arm set.
+    models = {m for m, _, _ in calls}
+    assert models == {
+        dataclasses.replace(d.analysis, control="C") for d in (vague, sceptical)
+    }
+    # Each trial's seed comes from its own stream (the run's seed, not the engine): different
+    # between trials, the same in every run with seed=1. The sceptical prior's mean is log 0.3.
+    seeds = [s for _, s, _ in calls[:3]]
+    assert len(set(seeds)) == 3
+    assert [s for _, s, _ in calls[3:6]] == seeds == [s for _, s, _ in calls[6:9]]
+    events = second["look_events"].values[:, 0]
+    expected = math.log(0.3) + 1e-3 * (np.array(seeds) % 1000) + events / 100
     np.testing.assert_allclose(second["log_hr_mean"].values[:, 0], expected)
+
+
+def test_mcmc_engine_results_do_not_depend_on_the_chunk_size(monkeypatch):
+    # Two looks and more than one block of 250 trials: trial i's seed at each look comes from its
+    # own stream, so chunks of one block and one chunk of all give identical results. Trials that
+    # stopped at the interim are not refitted.
+    calls = []
+    monkeypatch.setattr(PiecewiseExponential, "fit", _fake_fit(calls))
+    design = TrialDesign(
+        control="C",
+        treatment="T",
+        n_patients=40,
+        accrual=Accrual(duration=6),
+        analyses=[Analysis(events=10), Analysis(events=20)],
+        # fake log HR at the interim: 0.1 + 0.001 (seed % 1000), so about 20% succeed and 20% stop
+        success=PosteriorProbability("hazard_ratio", "<", math.exp(0.3), threshold=0.5),
+        futility=PosteriorProbability("hazard_ratio", ">", math.exp(0.9), threshold=0.5),
+    )
+    scenario = Scenario.fixed(median=6, hazard_ratio=1.0)
+
+    def run(chunk_size):
+        calls.clear()
+        result = simulate(
+            design, scenario, n_trials=600, seed=4, engine=MCMCEngine(draws=5, tune=5, chains=1),
+            progress=False, chunk_size=chunk_size,
+        )
+        return result.trials, len(calls)
+
+    ref, n_fits = run(None)
+    for chunk in (250, 500):
+        again, n_again = run(chunk)
+        xr.testing.assert_identical(again, ref)
+        assert n_again == n_fits
+    stop = ref["stop_analysis"].values
+    assert 0 < (stop == 1).mean() < 1  # both looks decide something
+    assert n_fits == 600 + (stop == 2).sum()
+
+
+GAMMA_PER_ARM = PiecewiseExponential(cutpoints=[0], effect="per_arm", baseline_prior=Gamma(1, 10))
+
+
+@pytest.mark.parametrize(
+    ("engine", "analysis", "match"),
+    [
+        ("conjugate", None, r"TrialDesign\.analysis\.effect: the conjugate engine computes each arm's own hazards"),
+        (
+            "conjugate",
+            PiecewiseExponential(cutpoints=[0], effect="per_arm", baseline_prior=LogNormal(0, 1)),
+            r"TrialDesign\.analysis\.baseline_prior: the conjugate engine needs a Gamma prior",
+        ),
+        ("laplace", GAMMA_PER_ARM, r"TrialDesign\.analysis\.effect: the laplace engine computes proportional"),
+        (
+            "laplace",
+            PiecewiseExponential(cutpoints=[0], baseline_prior=Gamma(1, 10)),
+            r"TrialDesign\.analysis\.baseline_prior: the laplace engine needs a LogNormal prior",
+        ),
+        (
+            "laplace",
+            PiecewiseExponential(cutpoints=[0], baseline_prior=LogNormal(-3, 2), log_hr_prior=LogNormal(0, 1)),
+            r"TrialDesign\.analysis\.log_hr_prior: the laplace engine needs a Normal prior",
+        ),
+    ],
+)
+def test_engines_refuse_analysis_models_they_do_not_compute(engine, analysis, match):
+    design = TrialDesign(
+        control="C", treatment="T", n_patients=60, accrual=Accrual(rate=10),
+        analyses=[Analysis(events=30)], analysis=analysis,
+        success=PosteriorProbability("hazard_ratio", "<", 1, threshold=0.975),
+    )
+    with pytest.raises(SpecError, match=match):
+        simulate(design, Scenario.fixed(median=10), n_trials=5, seed=1, engine=engine)
+
+
+def test_mcmc_engine_refuses_response_and_predictive_rules():
+    from bayeshcc.design import PredictiveProbability
+
+    response = TrialDesign(
+        control="C", treatment="T", n_patients=40, accrual=Accrual(rate=4),
+        analysis=BinomialResponse(), analyses=[Analysis(patients=40)],
+        success=PosteriorProbability("risk_difference", ">", 0, threshold=0.975),
+    )
+    scenario = Scenario.fixed(response_rates={"control": 0.2, "treatment": 0.3})
+    with pytest.raises(SpecError, match=r"TrialDesign\.analysis: the mcmc engine computes PiecewiseExponential"):
+        simulate(response, scenario, n_trials=5, seed=1, engine="mcmc")
+    predictive = TrialDesign(
+        control="C", treatment="T", n_patients=60, accrual=Accrual(rate=10),
+        analyses=[Analysis(events=20), Analysis(events=30)],
+        success=PosteriorProbability("hazard_ratio", "<", 1, threshold=0.975),
+        futility=PredictiveProbability("<", threshold=0.1),
+    )
+    with pytest.raises(SpecError, match=r"TrialDesign\.futility\[0\]: .*uses a predictive probability"):
+        simulate(predictive, Scenario.fixed(median=10), n_trials=5, seed=1, engine="mcmc")
+    # A per-arm model's quantities pass the mcmc engine's check (it would then fit per trial).
+    per_arm = TrialDesign(
+        control="C", treatment="T", n_patients=60, accrual=Accrual(duration=12),
+        analyses=[Analysis(events=30)], analysis=GAMMA_PER_ARM,
+        success=PosteriorProbability("rmst_difference", ">", 0, threshold=0.9, tau=12),
+    )
+    MCMCEngine().check(per_arm)
+
+
+@pytest.mark.slow
+def test_real_mcmc_fits_do_not_depend_on_the_chunk_size():
+    # 251 trials are two blocks of the random streams: chunk_size=250 runs them as two chunks,
+    # the default as one. With two looks, a seed counted per engine call (the old engine) gave
+    # trial 1's second fit a different seed in the two runs; seeds from each trial's own stream
+    # do not. Few draws keep it cheap (about 400 refits of one compiled model per run).
+    pytest.importorskip("nutpie")
+    design = TrialDesign(
+        control="C",
+        treatment="T",
+        n_patients=30,
+        accrual=Accrual(duration=6),
+        analyses=[Analysis(events=10), Analysis(events=20)],
+        success=PosteriorProbability("hazard_ratio", "<", 1, threshold=0.9),
+        futility=PosteriorProbability("hazard_ratio", ">", 1, threshold=0.7),
+    )
+    scenario = Scenario.fixed(median=6, hazard_ratio=0.7)
+    engine = MCMCEngine(draws=100, tune=200, chains=1)
+
+    def run(chunk_size):
+        return simulate(
+            design, scenario, n_trials=251, seed=5, engine=engine, progress=False,
+            chunk_size=chunk_size,
+        ).trials
+
+    one_chunk = run(None)
+    xr.testing.assert_identical(run(250), one_chunk)
+    stop = one_chunk["stop_analysis"].values
+    assert 0 < (stop == 1).mean() < 1  # second looks were fitted too
+    assert np.isfinite(one_chunk["log_hr_mean"].values[stop == 2, 1]).all()

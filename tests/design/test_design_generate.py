@@ -9,21 +9,22 @@ import numpy as np
 import pytest
 from scipy import stats
 
+from bayeshcc._random import BlockRNG
 from bayeshcc.design import Accrual, Analysis, Dropout, PosteriorProbability, Scenario, TrialDesign
 from bayeshcc.design.generate import (
-    BlockRNG,
     analysis_times,
     assign_arms,
-    cumulative_hazard,
     entry_times,
     generate,
     invert_accrual,
     look_data,
-    piecewise_inverse,
 )
+from bayeshcc.models import PiecewiseExponential
+from bayeshcc.piecewise import cumulative_hazard_at as cumulative_hazard
+from bayeshcc.piecewise import inverse_cumulative_hazard as piecewise_inverse
 
 ALPHA = 1e-4
-RULE = PosteriorProbability("hazard_ratio", "<", 1, prob=0.975)
+RULE = PosteriorProbability("hazard_ratio", "<", 1, threshold=0.975)
 
 
 def rng(n_trials: int, seed: int = 1) -> BlockRNG:
@@ -140,7 +141,7 @@ def test_event_triggered_looks_count_exactly_the_target():
             Analysis(patients=100, min_follow_up=6),
             Analysis(events=70, min_follow_up=3),
         ],
-        cutpoints=[0, 4, 10],
+        analysis=PiecewiseExponential(cutpoints=[0, 4, 10]),
     )
     batch = generate(d, Scenario.fixed(median=8, hazard_ratio=0.7), rng(500))
     cuts = analysis_times(d, batch)
@@ -156,7 +157,7 @@ def test_look_data_matches_a_patient_by_patient_loop():
     d = make_design(
         n_patients=25,
         dropout=Dropout(rate=0.03),
-        cutpoints=[0, 2, 5],
+        analysis=PiecewiseExponential(cutpoints=[0, 2, 5]),
         analyses=[Analysis(months=10)],
     )
     batch = generate(d, Scenario.fixed(median=6, hazard_ratio=0.6), rng(4, seed=3))

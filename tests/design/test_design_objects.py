@@ -9,15 +9,15 @@ from bayeshcc.design import (
     Analysis,
     Dropout,
     PosteriorProbability,
-    ResponsePrior,
     Scenario,
-    SurvivalPrior,
     TrialDesign,
     simulate,
 )
+from bayeshcc.design.trial import DEFAULT_ANALYSIS
 from bayeshcc.errors import SpecError
+from bayeshcc.models import Beta, BinomialResponse, Gamma, LogNormal, Normal, PiecewiseExponential
 
-RULE = PosteriorProbability("hazard_ratio", "<", 1, prob=0.975)
+RULE = PosteriorProbability("hazard_ratio", "<", 1, threshold=0.975)
 
 
 def design(**overrides) -> TrialDesign:
@@ -34,7 +34,7 @@ def design(**overrides) -> TrialDesign:
 
 
 def test_valid_design_prints_its_looks_and_rules():
-    text = str(design(futility=PosteriorProbability("hazard_ratio", ">", 1, prob=0.8)))
+    text = str(design(futility=PosteriorProbability("hazard_ratio", ">", 1, threshold=0.8)))
     assert "analysis 1 (interim) at 60 events: success if P(HR < 1 | data) > 0.975" in text
     assert "futility if P(HR > 1 | data) > 0.8" in text
     assert "analysis 2 (final) at 120 events" in text
@@ -51,20 +51,27 @@ def test_valid_design_prints_its_looks_and_rules():
         ({"analyses": [Analysis(events=120), Analysis(events=60)]}, "analyses[1].events"),
         ({"analyses": [Analysis(patients=150), Analysis(patients=100)]}, "analyses[1].patients"),
         ({"analyses": []}, "analyses"),
-        ({"success": PosteriorProbability("risk_difference", ">", 0, prob=0.9)}, "success[0]"),
+        ({"success": PosteriorProbability("risk_difference", ">", 0, threshold=0.9)}, "success[0]"),
         ({"success": [RULE, None]}, "success"),
-        ({"endpoint": "pfs"}, "endpoint"),
+        ({"analysis": "pfs"}, "analysis"),
         ({"treatment": "C"}, "treatment"),
-        ({"prior": ResponsePrior()}, "prior"),
-        ({"cutpoints": [0, 6, 3]}, "cutpoints"),
-        ({"cutpoints": [1, 6]}, "cutpoints"),
+        ({"analysis": Beta(1, 1)}, "analysis"),
+        ({"analysis": PiecewiseExponential(cutpoints=[0], control="T")}, "analysis.control"),
+        (
+            {
+                "analysis": PiecewiseExponential(
+                    cutpoints=[0], effect="per_arm", log_hr_prior=Normal(0, 1)
+                )
+            },
+            "analysis.log_hr_prior",
+        ),
         ({"futility": [RULE, RULE]}, "futility[1]"),
         (
             {
-                "endpoint": "response",
+                "analysis": BinomialResponse(),
                 "dropout": Dropout(rate=0.05),
                 "analyses": [Analysis(patients=200)],
-                "success": PosteriorProbability("risk_difference", ">", 0, prob=0.9),
+                "success": PosteriorProbability("risk_difference", ">", 0, threshold=0.9),
             },
             "dropout",
         ),
@@ -80,8 +87,32 @@ def test_invalid_design_names_the_field(overrides, field):
 def test_response_endpoint_rejects_event_triggers():
     with pytest.raises(SpecError, match=r"analyses\[0\].events"):
         design(
-            endpoint="response", success=PosteriorProbability("risk_difference", ">", 0, prob=0.9)
+            analysis=BinomialResponse(),
+            success=PosteriorProbability("risk_difference", ">", 0, threshold=0.9),
         )
+
+
+@pytest.mark.parametrize("cutpoints", [[0, 6, 3], [1, 6]])
+def test_analysis_cutpoints_are_validated_by_the_model(cutpoints):
+    with pytest.raises(SpecError, match="cutpoints"):
+        design(analysis=PiecewiseExponential(cutpoints=cutpoints))
+
+
+def test_default_analysis_is_the_vague_exponential_model():
+    d = design()
+    assert d.analysis == DEFAULT_ANALYSIS == PiecewiseExponential(
+        cutpoints=[0],
+        effect="proportional",
+        baseline_prior=LogNormal(math.log(0.05), 10.0),
+        log_hr_prior=Normal(0.0, 10.0),
+    )
+    assert str(d.endpoint) == "survival" and d.endpoint.cutpoints(d.analysis) == (0.0,)
+    # The analysis model's control may be given when it is the design's.
+    named = design(analysis=PiecewiseExponential(cutpoints=[0, 6], control="C"))
+    assert named.analysis.control == "C"
+    per_arm = design(analysis=PiecewiseExponential(cutpoints=[0], effect="per_arm",
+                                                   baseline_prior=Gamma(0.001, 0.001)))
+    assert "effect='per_arm'" in str(per_arm)
 
 
 @pytest.mark.parametrize(
@@ -110,11 +141,11 @@ def test_response_endpoint_rejects_event_triggers():
             lambda: Scenario.fixed(response_rates={"control": 0.2, "treatment": 1.4}),
             "Scenario.response_rates",
         ),
-        (lambda: SurvivalPrior(log_hr=(0.0, -1.0)), r"SurvivalPrior.log_hr\[1\]"),
-        (lambda: PosteriorProbability("hazard_ratio", "less", 1, prob=0.9), "direction"),
-        (lambda: PosteriorProbability("median", "<", 1, prob=0.9), "quantity"),
-        (lambda: PosteriorProbability("hazard_ratio", "<", 1, prob=1.5), "prob"),
-        (lambda: PosteriorProbability("hazard_ratio", "<", 0, prob=0.9), "value"),
+        (lambda: Normal(0.0, -1.0), "Normal: sigma"),
+        (lambda: PosteriorProbability("hazard_ratio", "less", 1, threshold=0.9), "direction"),
+        (lambda: PosteriorProbability("median", "<", 1, threshold=0.9), "quantity"),
+        (lambda: PosteriorProbability("hazard_ratio", "<", 1, threshold=1.5), "threshold"),
+        (lambda: PosteriorProbability("hazard_ratio", "<", 0, threshold=0.9), "value"),
     ],
 )
 def test_invalid_parts_name_the_field(factory, field):
@@ -157,13 +188,16 @@ def test_simulate_rejects_bad_arguments():
     with pytest.raises(SpecError, match="response_rates"):
         simulate(
             design(
-                endpoint="response",
+                analysis=BinomialResponse(),
                 analyses=[Analysis(patients=100), Analysis(patients=200)],
-                success=PosteriorProbability("risk_difference", ">", 0, prob=0.9),
+                success=PosteriorProbability("risk_difference", ">", 0, threshold=0.9),
             ),
             s,
             n_trials=10,
             seed=1,
         )
+    per_arm = PiecewiseExponential(
+        cutpoints=[0, 6], effect="per_arm", baseline_prior=Gamma(0.001, 0.001)
+    )
     with pytest.raises(SpecError, match="cutpoints"):
-        simulate(design(cutpoints=[0, 6]), s, n_trials=10, seed=1, engine="conjugate")
+        simulate(design(analysis=per_arm), s, n_trials=10, seed=1, engine="conjugate")

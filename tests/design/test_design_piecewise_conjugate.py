@@ -13,19 +13,22 @@ import pytest
 import xarray as xr
 from scipy import integrate, stats
 
+from bayeshcc._random import BlockRNG
+from bayeshcc.conjugate import GammaPosterior, PiecewiseGammaPosterior
 from bayeshcc.design import (
     Accrual,
     Analysis,
     PosteriorProbability,
     PredictiveProbability,
-    ResponsePrior,
     Scenario,
     TrialDesign,
     simulate,
 )
-from bayeshcc.design.engines import ConjugateEngine, GammaPosterior, PiecewiseGammaPosterior
-from bayeshcc.design.generate import BlockRNG, analysis_times, generate, look_data
+from bayeshcc.design.batch import LookData
+from bayeshcc.design.engines import ConjugateEngine
+from bayeshcc.design.generate import analysis_times, generate, look_data
 from bayeshcc.errors import SpecError
+from bayeshcc.models import BinomialResponse, Gamma, LogNormal, Normal, PiecewiseExponential
 
 CUTS = (0.0, 3.0, 9.0)
 # Hand-made sufficient statistics: 4 trials, (control, treatment), 3 intervals.
@@ -49,8 +52,20 @@ EXPOSURE = np.array(
 PRIOR = (0.001, 0.001)
 
 
+def per_arm(cutpoints):
+    """The conjugate engine's analysis model: each arm's own hazards, vague Gamma priors."""
+    return PiecewiseExponential(cutpoints=cutpoints, effect="per_arm", baseline_prior=Gamma(*PRIOR))
+
+
+def proportional(cutpoints):
+    """The laplace engine's analysis model with the old vague defaults."""
+    return PiecewiseExponential(
+        cutpoints=cutpoints, baseline_prior=LogNormal(math.log(0.05), 10), log_hr_prior=Normal(0, 10)
+    )
+
+
 def rmst_rule(**kw):
-    return PosteriorProbability("rmst_difference", ">", 0, prob=0.95, tau=24, **kw)
+    return PosteriorProbability("rmst_difference", ">", 0, threshold=0.95, tau=24, **kw)
 
 
 def base_design(**kw):
@@ -61,7 +76,7 @@ def base_design(**kw):
         accrual=Accrual(duration=12),
         analyses=[Analysis(events=120)],
         success=rmst_rule(),
-        cutpoints=[0, 3],
+        analysis=per_arm([0, 3]),
     )
     args.update(kw)
     return TrialDesign(**args)
@@ -115,11 +130,9 @@ def _reference_draws(rng, n):
 
 
 def test_survival_and_rmst_differences_match_an_independent_computation():
-    design = base_design(cutpoints=list(CUTS))
+    design = base_design(analysis=per_arm(list(CUTS)))
     data_rng = np.random.default_rng(3)
     engine = ConjugateEngine(mc_draws=20_000)
-    from bayeshcc.design.generate import LookData
-
     data = LookData(np.full(4, 200), events=EVENTS, exposure=EXPOSURE)
     post = engine.posterior(data, design, rng=data_rng)
     n_ref = 50_000
@@ -151,7 +164,7 @@ def test_survival_and_rmst_differences_match_an_independent_computation():
 
 def test_one_interval_piecewise_machinery_equals_the_exponential_exact_engine():
     design = base_design(
-        cutpoints=[0], success=PosteriorProbability("hazard_ratio", "<", 1, prob=0.975)
+        analysis=per_arm([0]), success=PosteriorProbability("hazard_ratio", "<", 1, threshold=0.975)
     )
     batch = generate(
         design,
@@ -178,15 +191,15 @@ def test_one_interval_piecewise_machinery_equals_the_exponential_exact_engine():
 
 def test_rules_print_what_they_mean():
     assert str(rmst_rule()) == "P(RMST_T(24) - RMST_C(24) > 0 | data) > 0.95"
-    s = PosteriorProbability("survival_difference", ">", 0.1, prob=0.9, time=12)
+    s = PosteriorProbability("survival_difference", ">", 0.1, threshold=0.9, time=12)
     assert str(s) == "P(S_T(12) - S_C(12) > 0.1 | data) > 0.9"
-    hr = PosteriorProbability("hazard_ratio", "<", 1, prob=0.975, interval=2)
+    hr = PosteriorProbability("hazard_ratio", "<", 1, threshold=0.975, interval=2)
     assert str(hr) == "P(HR[interval 2] < 1 | data) > 0.975"
     assert str(hr.bind(cutpoints=[0, 6, 12])) == "P(HR[12, inf) < 1 | data) > 0.975"
     assert str(hr) == "P(HR[interval 2] < 1 | data) > 0.975"  # the caller's rule is unchanged
     d = base_design(
-        cutpoints=[0, 3],
-        success=PosteriorProbability("hazard_ratio", "<", 1, prob=0.975, interval=0) & rmst_rule(),
+        analysis=per_arm([0, 3]),
+        success=PosteriorProbability("hazard_ratio", "<", 1, threshold=0.975, interval=0) & rmst_rule(),
     )
     assert (
         str(d.success[0])
@@ -199,49 +212,49 @@ def test_rules_print_what_they_mean():
     ("make", "match"),
     [
         (
-            lambda: PosteriorProbability("survival_difference", ">", 0, prob=0.9),
+            lambda: PosteriorProbability("survival_difference", ">", 0, threshold=0.9),
             r"PosteriorProbability\.time: survival_difference needs time=",
         ),
         (
-            lambda: PosteriorProbability("rmst_difference", ">", 0, prob=0.9),
+            lambda: PosteriorProbability("rmst_difference", ">", 0, threshold=0.9),
             r"PosteriorProbability\.tau: rmst_difference needs tau=",
         ),
         (
-            lambda: PosteriorProbability("rmst_difference", ">", 0, prob=0.9, tau=0),
+            lambda: PosteriorProbability("rmst_difference", ">", 0, threshold=0.9, tau=0),
             r"PosteriorProbability\.tau: expected months > 0",
         ),
         (
-            lambda: PosteriorProbability("survival_difference", ">", 0, prob=0.9, time=-3),
+            lambda: PosteriorProbability("survival_difference", ">", 0, threshold=0.9, time=-3),
             r"PosteriorProbability\.time: expected months > 0",
         ),
         (
-            lambda: PosteriorProbability("hazard_ratio", "<", 1, prob=0.9, tau=24),
+            lambda: PosteriorProbability("hazard_ratio", "<", 1, threshold=0.9, tau=24),
             r"PosteriorProbability\.tau: only used with rmst_difference",
         ),
         (
-            lambda: PosteriorProbability("rmst_difference", ">", 0, prob=0.9, tau=24, interval=1),
+            lambda: PosteriorProbability("rmst_difference", ">", 0, threshold=0.9, tau=24, interval=1),
             r"PosteriorProbability\.interval: only used with hazard_ratio",
         ),
         (
-            lambda: PosteriorProbability("hazard_ratio", "<", 1, prob=0.9, interval=-1),
+            lambda: PosteriorProbability("hazard_ratio", "<", 1, threshold=0.9, interval=-1),
             r"PosteriorProbability\.interval: expected a 0-based",
         ),
         (
-            lambda: PosteriorProbability("hazard_ratio", "<", 1, prob=0.9, interval=1.0),
+            lambda: PosteriorProbability("hazard_ratio", "<", 1, threshold=0.9, interval=1.0),
             r"PosteriorProbability\.interval",
         ),
         (
-            lambda: PosteriorProbability("rmst_difference", ">", 30, prob=0.9, tau=24),
+            lambda: PosteriorProbability("rmst_difference", ">", 30, threshold=0.9, tau=24),
             r"PosteriorProbability\.value",
         ),
         (
-            lambda: PosteriorProbability("survival_difference", ">", 1.5, prob=0.9, time=6),
+            lambda: PosteriorProbability("survival_difference", ">", 1.5, threshold=0.9, time=6),
             r"PosteriorProbability\.value",
         ),
         # Design-dependent ranges.
         (
             lambda: base_design(
-                success=PosteriorProbability("hazard_ratio", "<", 1, prob=0.9, interval=2)
+                success=PosteriorProbability("hazard_ratio", "<", 1, threshold=0.9, interval=2)
             ),
             r"TrialDesign\.success\[0\]: PosteriorProbability\.interval: 2 is out of range.*0: \[0, 3\), 1: \[3, inf\)",
         ),
@@ -258,8 +271,8 @@ def test_rules_print_what_they_mean():
                 futility=[
                     PredictiveProbability(
                         "<",
-                        prob=0.1,
-                        rule=PosteriorProbability("survival_difference", ">", 0, prob=0.9, time=40),
+                        threshold=0.1,
+                        rule=PosteriorProbability("survival_difference", ">", 0, threshold=0.9, time=40),
                     ),
                     None,
                 ],
@@ -274,8 +287,7 @@ def test_rules_print_what_they_mean():
                 n_patients=60,
                 accrual=Accrual(duration=12),
                 analyses=[Analysis(patients=60)],
-                endpoint="response",
-                prior=ResponsePrior(),
+                analysis=BinomialResponse(),
                 success=rmst_rule(),
             ),
             r"TrialDesign\.success\[0\].*'rmst_difference'.*response endpoint does not produce",
@@ -300,25 +312,26 @@ SCENARIO = Scenario.fixed(median=10, cutpoints=[0, 3], hazard_ratio=[1.0, 0.6])
         ),
         (
             "mcmc",
-            PosteriorProbability("survival_difference", ">", 0, prob=0.9, time=12),
+            PosteriorProbability("survival_difference", ">", 0, threshold=0.9, time=12),
             r"TrialDesign\.success\[0\].*mcmc engine does not produce",
         ),
         (
             "laplace",
-            PosteriorProbability("hazard_ratio", "<", 1, prob=0.9, interval=1),
+            PosteriorProbability("hazard_ratio", "<", 1, threshold=0.9, interval=1),
             r"TrialDesign\.success\[0\]\.interval: the laplace engine estimates one proportional-hazards HR",
         ),
         (
             "conjugate",
-            PosteriorProbability("hazard_ratio", "<", 1, prob=0.9),
+            PosteriorProbability("hazard_ratio", "<", 1, threshold=0.9),
             r"TrialDesign\.success\[0\]\.interval: with cutpoints \[0\.0, 3\.0\] the conjugate engine has one hazard ratio per interval.*interval=0 to 1",
         ),
     ],
 )
 def test_engine_checks_the_quantities_before_simulating(engine, success, match):
+    analysis = per_arm([0, 3]) if engine == "conjugate" else proportional([0, 3])
     with pytest.raises(SpecError, match=match):
         simulate(
-            base_design(success=success),
+            base_design(success=success, analysis=analysis),
             SCENARIO,
             n_trials=10,
             seed=1,
@@ -351,9 +364,9 @@ def test_mc_quantities_are_reproducible_whatever_the_chunk_size():
         accrual=Accrual(duration=12),
         analyses=[Analysis(events=30), Analysis(events=60)],
         success=[None, rmst_rule()],
-        futility=PosteriorProbability("survival_difference", "<", 0, prob=0.8, time=6)
-        | PredictiveProbability("<", prob=0.05, draws=10),
-        cutpoints=[0, 3],
+        futility=PosteriorProbability("survival_difference", "<", 0, threshold=0.8, time=6)
+        | PredictiveProbability("<", threshold=0.05, draws=10),
+        analysis=per_arm([0, 3]),
     )
     engine = ConjugateEngine(mc_draws=200)
 

@@ -20,8 +20,8 @@ def result():
         n_patients=100,
         accrual=Accrual(duration=12),
         analyses=[Analysis(events=30), Analysis(events=60), Analysis(events=80)],
-        success=PosteriorProbability("hazard_ratio", "<", 1, prob=0.99),
-        futility=PosteriorProbability("hazard_ratio", ">", 1, prob=0.6),
+        success=PosteriorProbability("hazard_ratio", "<", 1, threshold=0.99),
+        futility=PosteriorProbability("hazard_ratio", ">", 1, threshold=0.6),
     )
     return simulate(
         design, Scenario.fixed(median=10, hazard_ratio=0.7), n_trials=300, seed=1, progress=False

@@ -6,6 +6,8 @@ import numpy as np
 import pytest
 from scipy import stats
 
+from bayeshcc._random import BlockRNG
+from bayeshcc.conjugate import prob_difference_above
 from bayeshcc.design import (
     Accrual,
     Analysis,
@@ -16,21 +18,23 @@ from bayeshcc.design import (
     TrialDesign,
     simulate,
 )
-from bayeshcc.design.engines import ConjugateEngine, LaplaceEngine, prob_difference_above
-from bayeshcc.design.generate import BlockRNG, TrialBatch, analysis_times, generate, look_data
+from bayeshcc.design.batch import TrialBatch
+from bayeshcc.design.engines import ConjugateEngine, LaplaceEngine
+from bayeshcc.design.generate import analysis_times, generate, look_data
 from bayeshcc.design.predictive import predictive_success
 from bayeshcc.errors import SpecError
+from bayeshcc.models import BinomialResponse
 
 
 def test_response_predictive_probability_is_the_beta_binomial_sum():
-    final = PosteriorProbability("risk_difference", ">", 0, prob=0.95)
+    final = PosteriorProbability("risk_difference", ">", 0, threshold=0.95)
     design = TrialDesign(
         control="C",
         treatment="T",
         n_patients=60,
         accrual=Accrual(duration=12),
         analyses=[Analysis(patients=30), Analysis(patients=60)],
-        endpoint="response",
+        analysis=BinomialResponse(),
         success=final,
     )
     m, draws = 200, 200
@@ -63,7 +67,7 @@ def test_response_predictive_probability_is_the_beta_binomial_sum():
 def test_survival_predictive_probability_matches_the_normal_closed_form():
     # Spiegelhalter et al. (1986): with a vague prior, information I1 at the interim and I2 = 2 I1
     # at the final (twice the events), the final estimate is predicted N(mu1, (I2 - I1)/(I1 I2)).
-    rule = PosteriorProbability("hazard_ratio", "<", 1, prob=0.975)
+    rule = PosteriorProbability("hazard_ratio", "<", 1, threshold=0.975)
     design = TrialDesign(
         control="C",
         treatment="T",
@@ -97,8 +101,8 @@ def test_survival_predictive_probability_matches_the_normal_closed_form():
 
 
 def test_predictive_futility_rule_in_a_simulation():
-    success = PosteriorProbability("hazard_ratio", "<", 1, prob=0.975)
-    futility = PredictiveProbability("<", prob=0.2, draws=50)
+    success = PosteriorProbability("hazard_ratio", "<", 1, threshold=0.975)
+    futility = PredictiveProbability("<", threshold=0.2, draws=50)
     assert str(futility) == "P(success at final | data) < 0.2"
     design = TrialDesign(
         control="C",
@@ -143,5 +147,5 @@ def test_predictive_rule_is_not_allowed_at_the_final_analysis():
             n_patients=100,
             accrual=Accrual(duration=12),
             analyses=[Analysis(events=30), Analysis(events=60)],
-            success=PredictiveProbability(">", prob=0.9),
+            success=PredictiveProbability(">", threshold=0.9),
         )

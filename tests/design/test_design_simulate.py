@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 import xarray as xr
 
+import bayeshcc as bh
 from bayeshcc.design import (
     Accrual,
     Analysis,
@@ -18,8 +19,8 @@ from bayeshcc.design import (
 )
 from bayeshcc.design.oc import OC_COLUMNS
 
-SUCCESS = PosteriorProbability("hazard_ratio", "<", 1, prob=0.975)
-FUTILITY = PosteriorProbability("hazard_ratio", ">", 1, prob=0.5)
+SUCCESS = PosteriorProbability("hazard_ratio", "<", 1, threshold=0.975)
+FUTILITY = PosteriorProbability("hazard_ratio", ">", 1, threshold=0.5)
 
 
 @pytest.fixture(scope="module")
@@ -110,7 +111,11 @@ def test_other_scenarios_and_engines_run():
         accrual=Accrual(duration=12),
         analyses=[Analysis(months=18), Analysis(events=100, min_follow_up=6)],
         success=[None, SUCCESS],
-        cutpoints=[0, 3, 9],
+        analysis=bh.PiecewiseExponential(
+            cutpoints=[0, 3, 9],
+            baseline_prior=bh.LogNormal(math.log(0.05), 10),
+            log_hr_prior=bh.Normal(0, 10),
+        ),
     )
     delayed = Scenario.fixed(median=8, cutpoints=[0, 3], hazard_ratio=[1.0, 0.5], cure_fraction=0.1)
     r = simulate(d, delayed, n_trials=300, seed=3, progress=False)
@@ -199,12 +204,10 @@ def test_reachable_targets_do_not_warn(result):
 
 
 def test_generator_seed_state_counts():
-    import bayeshcc as bh
-
     design = bh.TrialDesign(
         control="C", treatment="T", n_patients=60, accrual=bh.Accrual(rate=10),
         analyses=[bh.Analysis(events=30)],
-        success=bh.PosteriorProbability("hazard_ratio", "<", 1, prob=0.9),
+        success=bh.PosteriorProbability("hazard_ratio", "<", 1, threshold=0.9),
     )
     scenario = bh.Scenario.fixed(median=9.0, hazard_ratio=0.7)
     rng = np.random.default_rng(7)

@@ -8,7 +8,7 @@ import pytest
 
 import bayeshcc as bh
 from bayeshcc import sampling
-from bayeshcc.testing import fake_fit, mock_sample
+from bayeshcc.testing import fake_fit
 
 
 @pytest.fixture
@@ -38,14 +38,13 @@ def test_registry_names_every_family():
         assert cls.family == name and cls.endpoint in ("survival", "response") and cls.data_types
 
 
-def test_fit_runs_prepare_result_and_diagnostics_through_the_mocked_sampler(ipd, monkeypatch):
+def test_fit_runs_prepare_result_and_diagnostics_through_the_mocked_sampler(ipd, mock_sampler):
     true = np.array([[0.1, 0.05], [0.06, 0.03]])  # (arm, interval)
 
     def draws(model, prepared, chains, n, rng):
         return {"hazard": true * np.exp(0.01 * rng.standard_normal((chains, n, 2, 2)))}
 
-    fake = mock_sample(draws)
-    monkeypatch.setattr("bayeshcc.sampling.sample", fake)
+    fake = mock_sampler(draws)
     model = bh.PiecewiseExponential(cutpoints=[0, 10], effect="per_arm", control="A")
     fit = model.fit(ipd, draws=500, chains=2, seed=4)
     assert isinstance(fit, bh.SurvivalFit) and fit.arms == ("A", "B") and fit.control == "A"
@@ -101,17 +100,15 @@ def test_every_term_has_a_pointwise_log_likelihood(table, sampler):
     assert loo.pareto_k.sizes["observation"] == 6
 
 
-def test_loo_needs_the_log_likelihood(ipd, monkeypatch):
-    monkeypatch.setattr("bayeshcc.sampling.sample", mock_sample(
-        lambda m, p, c, n, rng: {"hazard": np.exp(rng.normal(-3, 0.1, (c, n, 2, 1)))}))
+def test_loo_needs_the_log_likelihood(ipd, mock_sampler):
+    mock_sampler(lambda m, p, c, n, rng: {"hazard": np.exp(rng.normal(-3, 0.1, (c, n, 2, 1)))})
     fit = bh.PiecewiseExponential(cutpoints=[0], effect="per_arm").fit(ipd, draws=100, chains=2)
     with pytest.raises(bh.SpecError, match="log_likelihood=True"):
         fit.loo()
 
 
-def test_parameter_summary_names_its_interval(ipd, monkeypatch):
-    monkeypatch.setattr("bayeshcc.sampling.sample", mock_sample(
-        lambda m, p, c, n, rng: {"hazard": np.exp(rng.normal(-3, 0.1, (c, n, 2, 1)))}))
+def test_parameter_summary_names_its_interval(ipd, mock_sampler):
+    mock_sampler(lambda m, p, c, n, rng: {"hazard": np.exp(rng.normal(-3, 0.1, (c, n, 2, 1)))})
     fit = bh.PiecewiseExponential(cutpoints=[0], effect="per_arm").fit(ipd, draws=400, chains=2)
     s = fit.summary(prob=0.9)
     assert list(s.columns[:6]) == ["parameter", "mean", "sd", "median", "eti90_lower", "eti90_upper"]

@@ -33,7 +33,7 @@ def test_matches_exact_beta_difference(recist):
 
     draws = cmp.draws["risk_difference"].values.ravel()
     for q in (0.025, 0.5, 0.975):
-        exact_q = optimize.brentq(lambda x: cdf(x) - q, -0.5, 0.9)
+        exact_q = optimize.brentq(lambda x, q=q: cdf(x) - q, -0.5, 0.9)
         se = np.sqrt(q * (1 - q) / n) / pdf(exact_q)
         assert abs(np.quantile(draws, q) - exact_q) < 4 * se, q
     for value in (0.2, 0.3, 0.4):

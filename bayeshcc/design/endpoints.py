@@ -1,0 +1,374 @@
+"""What differs between a survival and a response trial, in one place.
+
+An endpoint says which analysis models and rule quantities a design may use, checks the design and
+the scenario, generates each patient's outcome, summarises the data at a look, and continues a
+running trial for predictive probabilities. :func:`endpoint_for` picks the endpoint once, from the
+analysis model's ``endpoint`` (:data:`ENDPOINTS` is the registry); nothing else in the simulator
+branches on the endpoint.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from typing import ClassVar
+
+import numpy as np
+
+from bayeshcc import piecewise
+from bayeshcc._random import BlockRNG
+from bayeshcc.design.batch import DesignLike, LookData, TrialBatch
+from bayeshcc.design.conduct import Analysis, Dropout
+from bayeshcc.design.scenario import Scenario
+from bayeshcc.errors import SpecError
+from bayeshcc.models.binomial import BinomialResponse
+from bayeshcc.models.piecewise_exponential import DEFAULT_LOG_HR_PRIOR, PiecewiseExponential
+from bayeshcc.quantities import quantities_for
+
+__all__ = [
+    "ENDPOINTS",
+    "Endpoint",
+    "ResponseEndpoint",
+    "SurvivalEndpoint",
+    "endpoint_for",
+    "expected_max_events",
+]
+
+Rng = np.random.Generator | BlockRNG
+
+
+class Endpoint(ABC):
+    """One kind of trial outcome: its analysis models, checks, generation and look data."""
+
+    name: ClassVar[str] = ""
+    #: Analysis model classes the simulator analyses this endpoint with.
+    models: ClassVar[tuple[type, ...]] = ()
+
+    @property
+    def quantities(self) -> set[str]:
+        """Names of the registered quantities of this endpoint (:mod:`bayeshcc.quantities`)."""
+        return quantities_for(self.name)
+
+    def cutpoints(self, analysis: object) -> tuple[float, ...]:
+        """The analysis model's intervals (``()`` when it has none)."""
+        return ()
+
+    @abstractmethod
+    def check_design(
+        self, *, analysis: object, dropout: Dropout | None, analyses: Sequence[Analysis]
+    ) -> None:
+        """Raise SpecError naming the ``TrialDesign`` field this endpoint cannot have."""
+
+    @abstractmethod
+    def check_scenario(self, design: DesignLike, scenario: Scenario) -> None:
+        """Raise SpecError if ``scenario`` lacks the truth this endpoint needs."""
+
+    @abstractmethod
+    def outcomes(
+        self, design: DesignLike, scenario: Scenario, treated: np.ndarray, rng: BlockRNG
+    ) -> dict[str, np.ndarray]:
+        """Each patient's outcome under ``scenario``: the outcome fields of a TrialBatch."""
+
+    @abstractmethod
+    def look_data(
+        self,
+        design: DesignLike,
+        batch: TrialBatch,
+        cut: np.ndarray,
+        analysis: Analysis | None,
+        *,
+        keep_patients: bool = False,
+    ) -> LookData:
+        """Sufficient statistics at calendar time ``cut`` (one per trial)."""
+
+    @abstractmethod
+    def continue_trials(
+        self,
+        design: DesignLike,
+        batch: TrialBatch,
+        cut: np.ndarray,
+        look: int,
+        params: np.ndarray,
+        rng: np.random.Generator,
+    ) -> dict[str, np.ndarray]:
+        """Outcomes of every patient after look ``look``, one trial per ``(trial, draw)``.
+
+        ``params`` are posterior draws (``BatchPosterior.sample``); what is known at ``cut`` is
+        kept, the rest is drawn from ``params``. Arrays have shape ``(trial * draw, patient)``.
+        """
+
+    def __str__(self) -> str:
+        return self.name
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}()"
+
+
+class SurvivalEndpoint(Endpoint):
+    """Time to event with piecewise-exponential truth, cure, dropout and event-driven looks.
+
+    Analysed with :class:`~bayeshcc.PiecewiseExponential` on its ``cutpoints``.
+    """
+
+    name = "survival"
+    models = (PiecewiseExponential,)
+
+    def cutpoints(self, analysis: PiecewiseExponential) -> tuple[float, ...]:
+        return analysis.cutpoints
+
+    def check_design(
+        self, *, analysis: object, dropout: Dropout | None, analyses: Sequence[Analysis]
+    ) -> None:
+        if analysis.effect == "per_arm" and analysis.log_hr_prior != DEFAULT_LOG_HR_PRIOR:
+            raise SpecError(
+                f"TrialDesign.analysis.log_hr_prior: effect='per_arm' has no log hazard ratio "
+                f"(every arm has its own hazards), so {analysis.log_hr_prior} would be ignored; "
+                "leave it out, or use effect='proportional'"
+            )
+
+    def check_scenario(self, design: DesignLike, scenario: Scenario) -> None:
+        if not scenario.control_hazards:
+            raise SpecError("scenario: the survival endpoint needs a control median or hazards")
+        reach = expected_max_events(design, scenario)
+        for i, a in enumerate(design.analyses):
+            if a.events is not None and a.events > reach:
+                raise SpecError(
+                    f"TrialDesign.analyses[{i}].events: target {a.events} is above what the design "
+                    f"can reach under this scenario (expected {reach:.1f} events with unlimited "
+                    "follow-up)"
+                )
+
+    def outcomes(
+        self, design: DesignLike, scenario: Scenario, treated: np.ndarray, rng: BlockRNG
+    ) -> dict[str, np.ndarray]:
+        n = design.n_patients
+        cuts = np.asarray(scenario.cutpoints)
+        haz = scenario.hazards()
+        e = rng.standard_exponential(n)
+        if len(cuts) == 1:
+            t = e / np.where(treated, haz[1, 0], haz[0, 0])
+        else:
+            inverse = piecewise.inverse_cumulative_hazard
+            t = np.where(treated, inverse(e, cuts, haz[1]), inverse(e, cuts, haz[0]))
+        cure = scenario.cure_fraction
+        if any(cure):
+            cured = rng.random(n) < np.where(treated, cure[1], cure[0])
+            t = np.where(cured, np.inf, t)
+        if design.dropout is not None and any(design.dropout.rate):
+            rate = np.where(treated, design.dropout.rate[1], design.dropout.rate[0])
+            with np.errstate(divide="ignore"):
+                d = rng.standard_exponential(n) / rate
+        else:
+            d = np.full_like(t, np.inf)
+        return {"event_time": t, "dropout_time": d}
+
+    def look_data(
+        self,
+        design: DesignLike,
+        batch: TrialBatch,
+        cut: np.ndarray,
+        analysis: Analysis | None,
+        *,
+        keep_patients: bool = False,
+    ) -> LookData:
+        follow = cut[..., None] - batch.entry
+        enrolled = batch.entry <= cut[..., None]
+        n_enrolled = enrolled.sum(axis=-1)
+        tr = batch.treated
+        t, d = batch.event_time, batch.dropout_time
+        obs = np.clip(np.minimum(np.minimum(t, d), follow), 0.0, None)
+        # Compare calendar times exactly as the event-driven cut was computed (entry + t), so the
+        # event that triggers a look is counted in it despite floating-point rounding.
+        event = (t <= d) & (batch.entry + t <= cut[..., None]) & enrolled
+        cuts = np.asarray(self.cutpoints(design.analysis))
+        patients = (obs, event, tr, enrolled) if keep_patients else None
+        if len(cuts) == 1:
+            ev_t, ev_all = (event & tr).sum(-1), event.sum(-1)
+            ex_t, ex_all = np.where(tr, obs, 0.0).sum(-1), obs.sum(-1)
+            events = np.stack([ev_all - ev_t, ev_t], -1)[..., None]
+            exposure = np.stack([ex_all - ex_t, ex_t], -1)[..., None]
+            return LookData(
+                n_enrolled, events=events.astype(float), exposure=exposure, patients=patients
+            )
+        widths = np.diff(np.append(cuts, np.inf))
+        events = np.empty(obs.shape[:-1] + (2, len(cuts)))
+        exposure = np.empty_like(events)
+        j = np.searchsorted(cuts, obs, side="right") - 1
+        for k in range(len(cuts)):
+            ex = np.clip(obs - cuts[k], 0.0, widths[k])
+            ev = event & (j == k)
+            ev_t, ex_t = (ev & tr).sum(-1), np.where(tr, ex, 0.0).sum(-1)
+            events[..., 0, k], events[..., 1, k] = ev.sum(-1) - ev_t, ev_t
+            exposure[..., 0, k], exposure[..., 1, k] = ex.sum(-1) - ex_t, ex_t
+        return LookData(n_enrolled, events=events, exposure=exposure, patients=patients)
+
+    def continue_trials(
+        self,
+        design: DesignLike,
+        batch: TrialBatch,
+        cut: np.ndarray,
+        look: int,
+        params: np.ndarray,
+        rng: np.random.Generator,
+    ) -> dict[str, np.ndarray]:
+        # Patients still at risk get residual times from the drawn hazards (memoryless within
+        # intervals), patients not yet enrolled full times; seen events and dropouts are kept.
+        m, n = batch.entry.shape
+        draws = params.shape[1]
+        follow = cut[:, None] - batch.entry
+        enrolled = batch.entry <= cut[:, None]
+        tr = batch.treated[:, None, :]
+        t, d = batch.event_time, batch.dropout_time
+        event_seen = enrolled & (t <= d) & (batch.entry + t <= cut[:, None])
+        dropped = enrolled & (d < t) & (d <= follow)
+        open_ = ~(event_seen | dropped)
+        start = np.where(enrolled & open_, follow, 0.0)
+        cuts = np.asarray(self.cutpoints(design.analysis))
+        haz = np.where(tr[..., None], params[:, :, None, 1, :], params[:, :, None, 0, :])
+        h0 = piecewise.cumulative_hazard_at(start[:, None, :], cuts, haz)
+        e = rng.standard_exponential((m, draws, n))
+        t_new = piecewise.inverse_cumulative_hazard(h0 + e, cuts, haz)
+        if design.dropout is not None and any(design.dropout.rate):
+            rate = np.where(tr, design.dropout.rate[1], design.dropout.rate[0])
+            with np.errstate(divide="ignore"):
+                d_new = start[:, None, :] + rng.standard_exponential((m, draws, n)) / rate
+        else:
+            d_new = np.full((m, draws, n), np.inf)
+        ev_time = np.where(open_[:, None, :], t_new, np.where(event_seen, t, np.inf)[:, None, :])
+        do_time = np.where(open_[:, None, :], d_new, np.where(dropped, d, np.inf)[:, None, :])
+        rep = (m * draws, n)
+        return {"event_time": ev_time.reshape(rep), "dropout_time": do_time.reshape(rep)}
+
+
+class ResponseEndpoint(Endpoint):
+    """Binary response assessed ``min_follow_up`` months after entry, in every enrolled patient.
+
+    Analysed with :class:`~bayeshcc.BinomialResponse`; looks trigger on patients or months.
+    """
+
+    name = "response"
+    models = (BinomialResponse,)
+
+    def check_design(
+        self, *, analysis: object, dropout: Dropout | None, analyses: Sequence[Analysis]
+    ) -> None:
+        if dropout is not None:
+            raise SpecError(
+                "TrialDesign.dropout: the response endpoint assumes every enrolled patient is "
+                f"assessed; dropout {dropout} would be ignored. Leave dropout=None (or inflate "
+                "n_patients for non-evaluable patients)"
+            )
+        for i, a in enumerate(analyses):
+            if a.events is not None:
+                raise SpecError(
+                    f"TrialDesign.analyses[{i}].events: the response endpoint has no events; "
+                    "trigger on patients or months"
+                )
+
+    def check_scenario(self, design: DesignLike, scenario: Scenario) -> None:
+        if scenario.response_rates is None:
+            raise SpecError(
+                "scenario.response_rates: the response endpoint needs true response rates"
+            )
+
+    def outcomes(
+        self, design: DesignLike, scenario: Scenario, treated: np.ndarray, rng: BlockRNG
+    ) -> dict[str, np.ndarray]:
+        p = np.where(treated, scenario.response_rates[1], scenario.response_rates[0])
+        return {"response": rng.random(design.n_patients) < p}
+
+    def look_data(
+        self,
+        design: DesignLike,
+        batch: TrialBatch,
+        cut: np.ndarray,
+        analysis: Analysis | None,
+        *,
+        keep_patients: bool = False,
+    ) -> LookData:
+        n_enrolled = (batch.entry <= cut[..., None]).sum(axis=-1)
+        tr = batch.treated
+        delay = analysis.min_follow_up if analysis is not None else 0.0
+        # Same expression as the patients-triggered cut (entry + delay), so no rounding loss.
+        ev = batch.entry + delay <= cut[..., None]
+        ev_t, ev_all = (ev & tr).sum(-1), ev.sum(-1)
+        r = ev & batch.response
+        r_t, r_all = (r & tr).sum(-1), r.sum(-1)
+        return LookData(
+            n_enrolled,
+            evaluable=np.stack([ev_all - ev_t, ev_t], -1),
+            responders=np.stack([r_all - r_t, r_t], -1),
+        )
+
+    def continue_trials(
+        self,
+        design: DesignLike,
+        batch: TrialBatch,
+        cut: np.ndarray,
+        look: int,
+        params: np.ndarray,
+        rng: np.random.Generator,
+    ) -> dict[str, np.ndarray]:
+        m, n = batch.entry.shape
+        draws = params.shape[1]
+        tr = batch.treated[:, None, :]
+        known = batch.entry + design.analyses[look].min_follow_up <= cut[:, None]
+        p = np.where(tr, params[:, :, None, 1], params[:, :, None, 0])
+        new = rng.random((m, draws, n)) < p
+        response = np.where(known[:, None, :], batch.response[:, None, :], new)
+        return {"response": response.reshape(m * draws, n)}
+
+
+#: Endpoint of each analysis model's ``endpoint``.
+ENDPOINTS: dict[str, Endpoint] = {e.name: e for e in (SurvivalEndpoint(), ResponseEndpoint())}
+
+
+def endpoint_for(analysis: object, field: str = "TrialDesign.analysis") -> Endpoint:
+    """The endpoint an analysis model analyses, or SpecError naming ``field``."""
+    endpoint = ENDPOINTS.get(getattr(type(analysis), "endpoint", None))
+    if endpoint is None or not isinstance(analysis, endpoint.models):
+        names = ", ".join(f"bh.{m.__name__}(...)" for e in ENDPOINTS.values() for m in e.models)
+        raise SpecError(
+            f"{field}: expected an analysis model the simulator computes ({names}), "
+            f"got {analysis!r}"
+        )
+    return endpoint
+
+
+def expected_max_events(design: DesignLike, scenario: Scenario) -> float:
+    """Expected number of events with unlimited follow-up (all patients, dropout competing).
+
+    Parameters
+    ----------
+    design : TrialDesign
+    scenario : Scenario
+
+    Returns
+    -------
+    float
+
+    Notes
+    -----
+    Per arm, :math:`P(T < D) = (1 - \\pi)\\sum_j h_j e^{-H(c_j) - \\delta c_j}
+    (1 - e^{-(h_j + \\delta) w_j}) / (h_j + \\delta)` for piecewise hazards :math:`h_j` on
+    intervals of width :math:`w_j`, cure fraction :math:`\\pi` and dropout rate :math:`\\delta`.
+    """
+    cuts = np.asarray(scenario.cutpoints)
+    widths = np.diff(np.append(cuts, np.inf))
+    drop = design.dropout.rate if design.dropout is not None else (0.0, 0.0)
+    probs = []
+    for arm, h in enumerate(scenario.hazards()):
+        cum = piecewise.cumulative_hazard(h, cuts, cuts)
+        rate = h + drop[arm]
+        with np.errstate(invalid="ignore"):
+            piece = np.where(
+                rate > 0,
+                h
+                * np.exp(-cum - drop[arm] * cuts)
+                * -np.expm1(-rate * widths)
+                / np.where(rate > 0, rate, 1.0),
+                0.0,
+            )
+        probs.append((1 - scenario.cure_fraction[arm]) * piece.sum())
+    p = design.p_treatment
+    return design.n_patients * ((1 - p) * probs[0] + p * probs[1])

@@ -1,0 +1,141 @@
+"""The ``mcmc`` engine: the design's ``PiecewiseExponential`` refitted per trial (cross-checks only)."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from bayeshcc import sampling
+from bayeshcc._random import BlockRNG
+from bayeshcc.conjugate import MC_QUANTITIES, BatchPosterior, DrawsPosterior, HazardDrawsPosterior
+from bayeshcc.data import SurvivalData
+from bayeshcc.design.engines.base import Capability, Engine, Rng
+from bayeshcc.errors import SpecError
+from bayeshcc.models.piecewise_exponential import PiecewiseExponential
+
+if TYPE_CHECKING:
+    from bayeshcc.design.trial import TrialDesign
+
+__all__ = ["MCMCEngine"]
+
+_SEED_BOUND = 2**31
+
+
+class MCMCEngine(Engine):
+    """The design's ``PiecewiseExponential`` analysis model, fitted per trial (cross-checks only).
+
+    Parameters
+    ----------
+    draws, tune, chains : int
+        Passed to ``PiecewiseExponential.fit``.
+    sampler : str, default "nutpie"
+
+    Notes
+    -----
+    The engine holds settings only. Each trial's fit at each look is seeded with an integer drawn
+    from that trial's own random stream (one draw per trial and look, whether or not the trial
+    is still running), so results are identical for any chunk size. Trials that have stopped are
+    not refitted. The model is the design's analysis model with ``control`` set to the design's
+    control; :mod:`bayeshcc.sampling` compiles it once per model and data structure. With a
+    proportional model P(HR < c) is the proportion of posterior draws of the log hazard ratio below
+    :math:`\\log c`; with a per-arm model every quantity comes from the hazard draws
+    (:class:`~bayeshcc.conjugate.HazardDrawsPosterior`).
+    """
+
+    name = "mcmc"
+    needs_patients = True
+    models = {PiecewiseExponential: "survival"}
+
+    def __init__(
+        self, *, draws: int = 500, tune: int = 500, chains: int = 2, sampler: str = "nutpie"
+    ) -> None:
+        try:
+            sampling.check_args(draws=draws, tune=tune, chains=chains, seed=None, sampler=sampler,
+                                allowed=PiecewiseExponential.samplers)
+        except SpecError as err:
+            raise SpecError(f"MCMCEngine: {err}") from None
+        self.draws, self.tune, self.chains, self.sampler = draws, tune, chains, sampler
+
+    def _survival_capability(self, analysis: PiecewiseExponential) -> Capability:
+        if analysis.effect == "per_arm":
+            return Capability(
+                frozenset({"hazard_ratio", *MC_QUANTITIES}), hr_per_interval=True, predictive=False
+            )
+        return Capability(frozenset({"hazard_ratio"}), predictive=False)
+
+    def model(self, design: TrialDesign) -> PiecewiseExponential:
+        """The design's analysis model with its control arm set."""
+        return dataclasses.replace(design.analysis, control=design.control)
+
+    def _survival_posterior(self, data, design, rng, active) -> BatchPosterior:
+        time, event, treated, enrolled = data.patients
+        m = time.shape[0]
+        seeds = _trial_seeds(rng, m)
+        model = self.model(design)
+        proportional = model.effect == "proportional"
+        k = len(model.cutpoints)
+        per_trial = (self.chains * self.draws,) if proportional else (self.chains * self.draws, 2, k)
+        out = None
+        for i in range(m) if active is None else np.flatnonzero(active):
+            keep = enrolled[i]
+            frame = pd.DataFrame(
+                {
+                    "time": time[i, keep],
+                    "event": event[i, keep].astype(int),
+                    "arm": np.where(treated[i, keep], design.treatment, design.control),
+                }
+            )
+            ipd = SurvivalData.from_frame(frame, time="time", event="event", arm="arm")
+            fit = model.fit(
+                ipd,
+                draws=self.draws,
+                tune=self.tune,
+                chains=self.chains,
+                seed=int(seeds[i]),
+                sampler=self.sampler,
+                check_convergence=False,
+            )
+            post = fit.idata.posterior
+            if proportional:
+                values = np.asarray(post["log_hr"]).ravel()
+            else:
+                values = np.asarray(post["hazard"]).reshape(-1, 2, k)
+            if out is None:
+                out = np.full((m, *values.shape), np.nan)
+            out[i] = values
+        if out is None:  # no trial is running
+            out = np.full((m, *per_trial), np.nan)
+        return DrawsPosterior(out) if proportional else HazardDrawsPosterior(out, model.cutpoints)
+
+    def __repr__(self) -> str:
+        return (
+            f"MCMCEngine(draws={self.draws}, tune={self.tune}, chains={self.chains}, "
+            f"sampler={self.sampler!r})"
+        )
+
+
+def _trial_seeds(rng: Rng | None, m: int) -> np.ndarray:
+    """One integer seed per trial from the trials' own streams."""
+    if rng is None:
+        raise SpecError(
+            "rng: the mcmc engine seeds each trial's fit from that trial's random stream; "
+            "pass rng= (simulate does)"
+        )
+    if isinstance(rng, BlockRNG):
+        return rng.integers(low=0, high=_SEED_BOUND)
+    return rng.integers(0, _SEED_BOUND, size=m)
+
+
+def _trial_seeds(rng: Rng | None, m: int) -> np.ndarray:
+    """One integer seed per trial from the trials' own streams."""
+    if rng is None:
+        raise SpecError(
+            "rng: the mcmc engine seeds each trial's fit from that trial's random stream; "
+            "pass rng= (simulate does)"
+        )
+    if isinstance(rng, BlockRNG):
+        return rng.integers(low=0, high=_SEED_BOUND)
+    return rng.integers(0, _SEED_BOUND, size=m)
