@@ -21,6 +21,8 @@ def main(names: list[str]) -> None:
     os.environ.pop("BAYESHCC_QUICK", None)
     for path in paths:
         nb = nbformat.read(path, as_version=4)
+        _, nb = nbformat.validator.normalize(nb)  # give every cell an id (nbformat >= 4.5)
+        nb = nbformat.from_dict(nb)
         NotebookClient(nb, timeout=1800, kernel_name="python3", resources={"metadata": {"path": str(here)}}).execute()
         nbformat.write(nb, path)
         print(f"executed {path.name}")
