@@ -14,12 +14,10 @@ from bayeshcc.errors import SpecError
 __all__ = [
     "TRIALS_PER_STREAM",
     "BlockRNG",
-    "block_rng",
     "blocks",
     "chunk_rng",
     "seed_sequence",
     "stream",
-    "streams",
 ]
 
 #: Trials per random stream. Results are identical for any chunk size that is a multiple of it.
@@ -74,12 +72,6 @@ def stream(root: np.random.SeedSequence, index: int) -> np.random.SeedSequence:
     )
 
 
-def streams(root: np.random.SeedSequence, n_trials: int) -> list[np.random.SeedSequence]:
-    """One child ``SeedSequence`` per block of :data:`TRIALS_PER_STREAM` trials (block ``i``: key ``i``)."""
-    n = -(-n_trials // TRIALS_PER_STREAM)
-    return [stream(root, i) for i in range(n)]
-
-
 def blocks(n_trials: int) -> list[tuple[int, int]]:
     """``(index, size)`` of every block of a run of ``n_trials`` trials (the last may be short)."""
     n = -(-n_trials // TRIALS_PER_STREAM)
@@ -94,7 +86,3 @@ def chunk_rng(root: np.random.SeedSequence, chunk: list[tuple[int, int]]) -> Blo
     )
 
 
-def block_rng(seqs: list[np.random.SeedSequence], blocks: list[int], n_trials: int) -> BlockRNG:
-    """The BlockRNG of the given blocks (indices into ``seqs``) of a run of ``n_trials`` trials."""
-    sizes = [min(TRIALS_PER_STREAM, n_trials - b * TRIALS_PER_STREAM) for b in blocks]
-    return BlockRNG([np.random.Generator(np.random.PCG64(seqs[b])) for b in blocks], sizes)

@@ -11,6 +11,7 @@ import numpy as np
 __all__ = [
     "cumulative_hazard",
     "cumulative_hazard_at",
+    "event_probability",
     "inverse_cumulative_hazard",
     "median_survival",
     "overlap",
@@ -105,3 +106,27 @@ def rmst(hazard: np.ndarray, cutpoints: np.ndarray, tau: float) -> np.ndarray:
     with np.errstate(invalid="ignore", divide="ignore"):
         g = np.where(x > 1e-10, -np.expm1(-x) / np.where(x > 0, x, 1.0), 1.0 - x / 2)
     return np.sum(np.exp(-h_start) * length * g, axis=-1)
+
+
+def event_probability(hazard: np.ndarray, cutpoints: np.ndarray, *, competing_rate: float = 0.0) -> np.ndarray:
+    """P(T < D): the event comes before an independent exponential competing time D (e.g. dropout).
+
+    Notes
+    -----
+    With hazards :math:`h_j` on intervals of width :math:`w_j` starting at :math:`c_j` and competing
+    rate :math:`\\delta`, :math:`P(T < D) = \\sum_j h_j e^{-H(c_j) - \\delta c_j}
+    (1 - e^{-(h_j + \\delta) w_j}) / (h_j + \\delta)`; 1 when :math:`\\delta = 0` and the last hazard is
+    positive.
+    """
+    c = np.asarray(cutpoints, dtype=float)
+    h = np.asarray(hazard, dtype=float)
+    widths = np.diff(np.append(c, np.inf))
+    rate = h + competing_rate
+    with np.errstate(invalid="ignore"):
+        piece = np.where(
+            rate > 0,
+            h * np.exp(-cumulative_hazard(h, c, c) - competing_rate * c) * -np.expm1(-rate * widths)
+            / np.where(rate > 0, rate, 1.0),
+            0.0,
+        )
+    return piece.sum(axis=-1)

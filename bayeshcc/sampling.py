@@ -20,12 +20,14 @@ from bayeshcc.errors import SpecError
 if TYPE_CHECKING:
     from bayeshcc.models.base import Model, Prepared
 
-__all__ = ["MAX_DRAWS", "check_args", "clear_compiled_cache", "resolve_seed", "sample"]
+__all__ = ["MAX_DRAWS", "MAX_SEED", "check_args", "clear_compiled_cache", "resolve_seed", "sample"]
 
 _CACHE: OrderedDict[tuple, _Compiled] = OrderedDict()
 _CACHE_SIZE = 32
 #: Largest ``chains * (draws + tune)`` accepted: beyond it a fit would not fit in memory or time.
 MAX_DRAWS = 10_000_000
+#: Largest seed (samplers take 64-bit seeds; netCDF attributes hold signed 64-bit integers).
+MAX_SEED = 2**63 - 1
 
 
 @dataclass
@@ -49,8 +51,9 @@ def check_args(*, draws: int, tune: int, chains: int, seed: int | None, sampler:
         raise SpecError(
             f"chains x (draws + tune) = {chains * (draws + tune):,} exceeds the limit of {MAX_DRAWS:,}"
         )
-    if seed is not None and (not isinstance(seed, int | np.integer) or isinstance(seed, bool) or seed < 0):
-        raise SpecError(f"seed must be a whole number >= 0 or None, got {seed!r}")
+    if seed is not None and (not isinstance(seed, int | np.integer) or isinstance(seed, bool)
+                             or not 0 <= seed <= MAX_SEED):
+        raise SpecError(f"seed must be a whole number from 0 to 2**63 - 1, or None; got {seed!r}")
     if sampler not in allowed:
         raise SpecError(f"sampler must be one of {list(allowed)}, got {sampler!r}")
 
@@ -88,18 +91,16 @@ def sample(
     seed: int | None,
     sampler: str,
     progress: bool = False,
-    log_likelihood: bool = False,
 ) -> tuple[Any, dict[str, Any]]:
     """Sample ``model`` on ``prepared`` data, reusing a compiled model.
 
     Returns
     -------
     idata : arviz.InferenceData
-        ``posterior`` (transformed ``*__`` variables removed), ``sample_stats`` and, with
-        ``log_likelihood=True``, the pointwise ``log_likelihood`` group.
+        ``posterior`` (transformed ``*__`` variables removed) and ``sample_stats``.
     info : dict
         ``seed``, ``sampler`` and wall ``timings`` (seconds for ``compile``, 0 when a compiled
-        model was reused, ``sample`` and, when asked, ``log_likelihood``).
+        model was reused, and ``sample``).
     """
     seed = resolve_seed(seed)
     arrays = prepared.arrays
@@ -124,15 +125,18 @@ def sample(
             )
     t2 = time.perf_counter()
     idata = _tidy(idata)
-    timings = {"compile": t1 - t0, "sample": t2 - t1}
-    if log_likelihood:
-        import pymc as pm
+    return idata, {"seed": seed, "sampler": sampler, "timings": {"compile": t1 - t0, "sample": t2 - t1}}
 
-        with entry.model:
-            pm.set_data(arrays)
-            pm.compute_log_likelihood(idata, extend_inferencedata=True, progressbar=False)
-        timings["log_likelihood"] = time.perf_counter() - t2
-    return idata, {"seed": seed, "sampler": sampler, "timings": timings}
+
+def pymc_log_likelihood(model: Model, prepared: Prepared, idata) -> Any:
+    """Pointwise log-likelihood of every observed variable at every draw (PyMC), as a Dataset."""
+    import pymc as pm
+
+    entry = _compiled(model, prepared, "pymc")
+    with entry.model:
+        pm.set_data(prepared.arrays)
+        out = pm.compute_log_likelihood(idata, extend_inferencedata=False, progressbar=False)
+    return out
 
 
 def _tidy(idata):

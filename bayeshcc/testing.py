@@ -94,7 +94,7 @@ def mock_sample(draw_posterior):
 
     calls: list[dict] = []
 
-    def sample(model, prepared, *, draws, tune, chains, seed, sampler, progress=False, log_likelihood=False):
+    def sample(model, prepared, *, draws, tune, chains, seed, sampler, progress=False):
         rng = np.random.default_rng(0 if seed is None else seed)
         values = draw_posterior(model, prepared, chains, draws, rng)
         calls.append({"model": model, "structure": prepared.structure, "sampler": sampler, "seed": seed})

@@ -9,7 +9,7 @@ stored per-trial results, and ``sample(rng, draws)`` for predictive probabilitie
 """
 
 from bayeshcc.conjugate.base import MC_QUANTITIES, BatchPosterior, beta_update, gamma_update
-from bayeshcc.conjugate.response import BetaPosterior, prob_difference_above
+from bayeshcc.conjugate.response import BetaPosterior, RateDrawsPosterior, prob_difference_above
 from bayeshcc.conjugate.survival import (
     DrawsPosterior,
     GammaPosterior,
@@ -27,6 +27,7 @@ __all__ = [
     "HazardDrawsPosterior",
     "NormalLogHRPosterior",
     "PiecewiseGammaPosterior",
+    "RateDrawsPosterior",
     "beta_update",
     "gamma_update",
     "prob_difference_above",

@@ -8,6 +8,7 @@ from abc import ABC, abstractmethod
 import numpy as np
 
 from bayeshcc.errors import SpecError
+from bayeshcc.quantities import check_direction, get
 
 __all__ = ["MC_QUANTITIES", "BatchPosterior", "beta_update", "gamma_update"]
 
@@ -29,13 +30,19 @@ def gamma_update(alpha: float, beta: float, events, exposure) -> tuple[np.ndarra
 class BatchPosterior(ABC):
     """Posterior of the arm contrast for a set of trials (one value per trial)."""
 
-    @abstractmethod
     def prob(self, quantity: str, direction: str, value: float, **selectors) -> np.ndarray:
         """``P(quantity <direction> value | data)`` per trial.
 
         ``selectors`` are a rule's ``interval``, ``time`` or ``tau`` (see
-        :class:`~bayeshcc.design.rules.PosteriorProbability`).
+        :class:`~bayeshcc.design.rules.PosteriorProbability`). The quantity, direction and value
+        are checked against the registry (:mod:`bayeshcc.quantities`) first.
         """
+        value = get(quantity).check_value(value, "value")
+        return self._prob(quantity, check_direction(direction), value, **selectors)
+
+    @abstractmethod
+    def _prob(self, quantity: str, direction: str, value: float, **selectors) -> np.ndarray:
+        """The probability for checked arguments."""
 
     @abstractmethod
     def summary(self) -> dict[str, np.ndarray]:

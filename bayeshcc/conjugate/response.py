@@ -6,8 +6,9 @@ import numpy as np
 from scipy import special
 
 from bayeshcc.conjugate.base import BatchPosterior
+from bayeshcc.errors import SpecError
 
-__all__ = ["BetaPosterior", "prob_difference_above"]
+__all__ = ["BetaPosterior", "RateDrawsPosterior", "prob_difference_above"]
 
 _GL_NODES, _GL_WEIGHTS = np.polynomial.legendre.leggauss(48)
 # Gauss-Legendre on (0, 1) after u = s^4 (35 - 84s + 70s^2 - 20s^3), du = 140 s^3 (1 - s)^3 ds:
@@ -23,7 +24,7 @@ class BetaPosterior(BatchPosterior):
     def __init__(self, a: np.ndarray, b: np.ndarray) -> None:
         self.a, self.b = a, b  # (trial, arm)
 
-    def prob(self, quantity: str, direction: str, value: float, **selectors) -> np.ndarray:
+    def _prob(self, quantity: str, direction: str, value: float, **selectors) -> np.ndarray:
         self._check(quantity, "risk_difference", selectors)
         p = prob_difference_above(self.a[:, 1], self.b[:, 1], self.a[:, 0], self.b[:, 0], value)
         return p if direction == ">" else 1 - p
@@ -43,6 +44,29 @@ class BetaPosterior(BatchPosterior):
         x = rng.standard_gamma(self.a[:, None, :], size=(m, draws, 2))
         y = rng.standard_gamma(self.b[:, None, :], size=(m, draws, 2))
         return x / (x + y)
+
+
+class RateDrawsPosterior(BatchPosterior):
+    """Posterior from draws of the response rates, shape ``(trial, draw, arm)`` (arm 0 control)."""
+
+    def __init__(self, rates: np.ndarray) -> None:
+        self.rates = rates
+
+    def _prob(self, quantity: str, direction: str, value: float, **selectors) -> np.ndarray:
+        self._check(quantity, "risk_difference", selectors)
+        diff = self.rates[..., 1] - self.rates[..., 0]
+        return (diff > value).mean(axis=1) if direction == ">" else (diff < value).mean(axis=1)
+
+    def summary(self) -> dict[str, np.ndarray]:
+        diff = self.rates[..., 1] - self.rates[..., 0]
+        return {
+            "risk_difference_mean": diff.mean(axis=1),
+            "risk_difference_sd": diff.std(axis=1, ddof=1),
+            "prob_benefit": self.prob("risk_difference", ">", 0.0),
+        }
+
+    def sample(self, rng: np.random.Generator, draws: int) -> np.ndarray:
+        raise SpecError("engine: predictive-probability rules are not available with the mcmc engine")
 
 
 def prob_difference_above(a_t, b_t, a_c, b_c, delta: float) -> np.ndarray:

@@ -23,7 +23,7 @@ class NormalLogHRPosterior(BatchPosterior):
         self.mean, self.sd = mean, sd
         self.alpha, self.alpha_slope, self.alpha_sd = alpha, alpha_slope, alpha_sd
 
-    def prob(self, quantity: str, direction: str, value: float, **selectors) -> np.ndarray:
+    def _prob(self, quantity: str, direction: str, value: float, **selectors) -> np.ndarray:
         self._check(quantity, "hazard_ratio", selectors)
         z = (np.log(value) - self.mean) / self.sd
         return special.ndtr(z) if direction == "<" else special.ndtr(-z)
@@ -54,7 +54,7 @@ class GammaPosterior(BatchPosterior):
     def __init__(self, shape: np.ndarray, rate: np.ndarray) -> None:
         self.shape, self.rate = shape, rate  # (trial, arm)
 
-    def prob(self, quantity: str, direction: str, value: float, **selectors) -> np.ndarray:
+    def _prob(self, quantity: str, direction: str, value: float, **selectors) -> np.ndarray:
         self._check(quantity, "hazard_ratio", selectors)
         # lambda_t < c lambda_c  <=>  X / (X + Y) < k / (1 + k), X ~ Ga(a_t), Y ~ Ga(a_c), k = c b_t / b_c
         k = value * self.rate[:, 1] / self.rate[:, 0]
@@ -139,7 +139,7 @@ class PiecewiseGammaPosterior(BatchPosterior):
         """Number of analysis intervals (one hazard per arm in each)."""
         return len(self.cutpoints)
 
-    def prob(self, quantity: str, direction: str, value: float, **selectors) -> np.ndarray:
+    def _prob(self, quantity: str, direction: str, value: float, **selectors) -> np.ndarray:
         if quantity == "hazard_ratio":
             k = self._interval(selectors)
             a, b = self.shape[:, :, k], self.rate[:, :, k]
@@ -285,7 +285,7 @@ class HazardDrawsPosterior(BatchPosterior):
         with np.errstate(invalid="ignore"):
             return np.log(self.hazard[:, :, 1]) - np.log(self.hazard[:, :, 0])  # (trial, draw, K)
 
-    def prob(self, quantity: str, direction: str, value: float, **selectors) -> np.ndarray:
+    def _prob(self, quantity: str, direction: str, value: float, **selectors) -> np.ndarray:
         if quantity == "hazard_ratio":
             k = _interval_index(selectors, len(self.cutpoints))
             log_hr = self._log_hr()[:, :, k]
@@ -331,7 +331,7 @@ class DrawsPosterior(BatchPosterior):
     def __init__(self, log_hr: np.ndarray) -> None:
         self.log_hr = log_hr
 
-    def prob(self, quantity: str, direction: str, value: float, **selectors) -> np.ndarray:
+    def _prob(self, quantity: str, direction: str, value: float, **selectors) -> np.ndarray:
         self._check(quantity, "hazard_ratio", selectors)
         below = (self.log_hr < np.log(value)).mean(axis=1)
         return below if direction == "<" else 1 - below

@@ -114,3 +114,19 @@ def as_cutpoints(
             f"({c[i]} is followed by {c[i + 1]})"
         )
     return c
+
+
+class NamedControl:
+    """Mixin for data containers that may name their control arm (``control`` field).
+
+    A model's ``control`` defaults to the data's, then to the first arm; bundled studies name theirs,
+    so a comparison never depends on the order of rows in a file.
+    """
+
+    def with_control(self, arm: str):
+        """A copy of the data naming ``arm`` as the control arm (DataError for an unknown arm)."""
+        import dataclasses
+
+        if arm not in self.arms:
+            raise DataError(f"control: unknown arm {arm!r}; the data have arms {list(self.arms)}")
+        return dataclasses.replace(self, control=arm)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from bayeshcc.data._checks import require_columns, require_count_column
+from bayeshcc.data._checks import NamedControl, require_columns, require_count_column
 from bayeshcc.errors import DataError, format_rows
 
 __all__ = ["AETable", "BinaryData", "OrdinalData"]
@@ -24,7 +24,7 @@ def _arm_labels(df: pd.DataFrame, column: str, *, what: str) -> np.ndarray:
 
 
 @dataclass(frozen=True, eq=False, repr=False)
-class BinaryData:
+class BinaryData(NamedControl):
     """Responders out of n per arm, optionally tagged with the response criterion.
 
     Attributes
@@ -34,11 +34,14 @@ class BinaryData:
     arms : tuple of str
     criterion : str or None
         E.g. ``"RECIST"`` or ``"mRECIST"``.
+    control : str or None
+        The control arm, where the data name one (:meth:`with_control`); models default to it.
     """
 
     frame: pd.DataFrame
     arms: tuple[str, ...]
     criterion: str | None = None
+    control: str | None = None
 
     @classmethod
     def from_frame(

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from bayeshcc.data._checks import (
+    NamedControl,
     as_cutpoints,
     require_columns,
     require_count_column,
@@ -25,7 +26,7 @@ __all__ = ["IntervalData"]
 
 
 @dataclass(frozen=True, eq=False, repr=False)
-class IntervalData:
+class IntervalData(NamedControl):
     """Grouped survival data: for each arm and interval ``[start, end)``, the number at risk at
     ``start``, the events and the censored in the interval.
 
@@ -51,11 +52,14 @@ class IntervalData:
       then account for everyone: ``events + censored == at_risk``.
     * **actuarial** (``censored > 0``, no window): censoring assumed uniform within the interval,
       so censored patients count as half at risk (Cutler and Ederer 1958). An approximation.
+    control : str or None
+        The control arm, where the data name one (:meth:`with_control`); models default to it.
     """
 
     frame: pd.DataFrame
     arms: tuple[str, ...]
     time_unit: str = "months"
+    control: str | None = None
 
     # -- constructors -----------------------------------------------------------------------
     @classmethod

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from bayeshcc.data._checks import (
+    NamedControl,
     as_cutpoints,
     require_columns,
     require_finite_nonnegative,
@@ -28,7 +29,7 @@ def check_arms(arms: Sequence[str], wanted: Sequence[str], *, field: str = "arm"
 
 
 @dataclass(frozen=True, eq=False, repr=False)
-class SurvivalData:
+class SurvivalData(NamedControl):
     """Validated individual patient data: follow-up time, event indicator, arm, covariates.
 
     Build it with :meth:`from_frame`; the instance holds its own clean copy of the data, so the
@@ -42,12 +43,15 @@ class SurvivalData:
         Arm names in order of first appearance (or as given by ``arms=``).
     covariates : tuple of str
     time_unit : str
+    control : str or None
+        The control arm, where the data name one (:meth:`with_control`); models default to it.
     """
 
     frame: pd.DataFrame
     arms: tuple[str, ...]
     covariates: tuple[str, ...]
     time_unit: str = "months"
+    control: str | None = None
 
     @classmethod
     def from_frame(

@@ -14,6 +14,8 @@ from bayeshcc.errors import DataError
 
 NAME = "huang2022"
 ARMS = ("FOLFOX-HAIC", "Sorafenib")
+#: The comparator arm: comparisons are FOLFOX-HAIC vs sorafenib.
+CONTROL = "Sorafenib"
 
 
 def _follow_up(dates: pd.DataFrame) -> tuple[float, float]:
@@ -102,7 +104,7 @@ def load_huang2022() -> Study:
         events=deaths,
         follow_up=_follow_up(read_csv(NAME, "study_dates.csv")),
         rounding=0.001,
-    )
+    ).with_control(CONTROL)
     pfs_hr = _build.select(pub, endpoint="PFS", quantity="hazard ratio", expect=1, what=what)
     pfs = SurvivalSummary(
         "PFS",
@@ -115,7 +117,7 @@ def load_huang2022() -> Study:
 
     resp = read_csv(NAME, "response.csv")
     response = {
-        crit: OrdinalData.from_frame(resp[resp["criterion"] == crit], criterion=crit).to_binary()
+        crit: OrdinalData.from_frame(resp[resp["criterion"] == crit], criterion=crit).to_binary().with_control(CONTROL)
         for crit in ("RECIST", "mRECIST")
     }
     ae = read_csv(NAME, "adverse_events.csv")

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import tomllib
 from functools import lru_cache
 from importlib import resources
 from typing import Any
 
 import pandas as pd
 
+from bayeshcc._toml import parse_toml
 from bayeshcc.errors import DataError
 
 __all__ = ["dataset_meta", "dataset_names", "provenance", "read_csv", "bundled_csv_files"]
@@ -42,7 +42,7 @@ TEXT_COLUMNS = frozenset(
 @lru_cache(maxsize=1)
 def _registry() -> dict[str, Any]:
     text = resources.files(PACKAGE).joinpath(REGISTRY).read_text(encoding="utf-8")
-    return tomllib.loads(text)
+    return parse_toml(text, source=REGISTRY)
 
 
 def dataset_names() -> tuple[str, ...]:

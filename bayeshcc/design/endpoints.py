@@ -22,7 +22,7 @@ from bayeshcc.design.conduct import Analysis, Dropout
 from bayeshcc.design.scenario import Scenario
 from bayeshcc.errors import SpecError
 from bayeshcc.models.binomial import BinomialResponse
-from bayeshcc.models.piecewise_exponential import DEFAULT_LOG_HR_PRIOR, PiecewiseExponential
+from bayeshcc.models.piecewise_exponential import PiecewiseExponential
 from bayeshcc.quantities import quantities_for
 
 __all__ = [
@@ -119,12 +119,7 @@ class SurvivalEndpoint(Endpoint):
     def check_design(
         self, *, analysis: object, dropout: Dropout | None, analyses: Sequence[Analysis]
     ) -> None:
-        if analysis.effect == "per_arm" and analysis.log_hr_prior != DEFAULT_LOG_HR_PRIOR:
-            raise SpecError(
-                f"TrialDesign.analysis.log_hr_prior: effect='per_arm' has no log hazard ratio "
-                f"(every arm has its own hazards), so {analysis.log_hr_prior} would be ignored; "
-                "leave it out, or use effect='proportional'"
-            )
+        """Nothing beyond the model's own checks (a per_arm model refuses a log_hr_prior itself)."""
 
     def check_scenario(self, design: DesignLike, scenario: Scenario) -> None:
         if not scenario.control_hazards:
@@ -190,16 +185,12 @@ class SurvivalEndpoint(Endpoint):
             return LookData(
                 n_enrolled, events=events.astype(float), exposure=exposure, patients=patients
             )
-        widths = np.diff(np.append(cuts, np.inf))
-        events = np.empty(obs.shape[:-1] + (2, len(cuts)))
-        exposure = np.empty_like(events)
-        j = np.searchsorted(cuts, obs, side="right") - 1
-        for k in range(len(cuts)):
-            ex = np.clip(obs - cuts[k], 0.0, widths[k])
-            ev = event & (j == k)
-            ev_t, ex_t = (ev & tr).sum(-1), np.where(tr, ex, 0.0).sum(-1)
-            events[..., 0, k], events[..., 1, k] = ev.sum(-1) - ev_t, ev_t
-            exposure[..., 0, k], exposure[..., 1, k] = ex.sum(-1) - ex_t, ex_t
+        ex = piecewise.overlap(cuts, np.zeros_like(obs), obs)  # (trial, patient, interval)
+        interval = np.searchsorted(cuts, obs, side="right") - 1
+        ev = event[..., None] & (interval[..., None] == np.arange(len(cuts)))
+        ev_t, ex_t = (ev & tr[..., None]).sum(-2), np.where(tr[..., None], ex, 0.0).sum(-2)
+        events = np.stack([ev.sum(-2) - ev_t, ev_t], axis=-2).astype(float)
+        exposure = np.stack([ex.sum(-2) - ex_t, ex_t], axis=-2)
         return LookData(n_enrolled, events=events, exposure=exposure, patients=patients)
 
     def continue_trials(
@@ -354,21 +345,10 @@ def expected_max_events(design: DesignLike, scenario: Scenario) -> float:
     intervals of width :math:`w_j`, cure fraction :math:`\\pi` and dropout rate :math:`\\delta`.
     """
     cuts = np.asarray(scenario.cutpoints)
-    widths = np.diff(np.append(cuts, np.inf))
     drop = design.dropout.rate if design.dropout is not None else (0.0, 0.0)
-    probs = []
-    for arm, h in enumerate(scenario.hazards()):
-        cum = piecewise.cumulative_hazard(h, cuts, cuts)
-        rate = h + drop[arm]
-        with np.errstate(invalid="ignore"):
-            piece = np.where(
-                rate > 0,
-                h
-                * np.exp(-cum - drop[arm] * cuts)
-                * -np.expm1(-rate * widths)
-                / np.where(rate > 0, rate, 1.0),
-                0.0,
-            )
-        probs.append((1 - scenario.cure_fraction[arm]) * piece.sum())
+    probs = [
+        (1 - scenario.cure_fraction[arm]) * piecewise.event_probability(h, cuts, competing_rate=drop[arm])
+        for arm, h in enumerate(scenario.hazards())
+    ]
     p = design.p_treatment
     return design.n_patients * ((1 - p) * probs[0] + p * probs[1])

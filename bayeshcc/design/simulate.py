@@ -85,6 +85,10 @@ class Look:
         return out
 
 
+#: Largest ``n_trials`` of one run: its per-trial results (about 1 kB a trial) must fit in memory.
+MAX_TRIALS = 10_000_000
+
+
 def _check(design: TrialDesign, scenario: Scenario, engine: Engine, n_trials: int) -> None:
     if not isinstance(design, TrialDesign):
         raise SpecError(f"design: expected a TrialDesign, got {type(design).__name__}")
@@ -92,6 +96,11 @@ def _check(design: TrialDesign, scenario: Scenario, engine: Engine, n_trials: in
         raise SpecError(f"scenario: expected a Scenario, got {type(scenario).__name__}")
     if isinstance(n_trials, bool) or not isinstance(n_trials, int | np.integer) or n_trials < 1:
         raise SpecError(f"n_trials: expected a positive integer, got {n_trials!r}")
+    if n_trials > MAX_TRIALS:
+        raise SpecError(
+            f"n_trials: {n_trials:,} exceeds the limit of {MAX_TRIALS:,} trials per run (the per-trial "
+            "results alone would not fit in memory); split the work into campaigns"
+        )
     design.endpoint.check_scenario(design, scenario)
     engine.check(design)
 

@@ -34,6 +34,9 @@ DEFAULT_ANALYSIS = PiecewiseExponential(
 )
 
 
+#: Largest ``n_patients``: every simulated trial holds its patients in memory.
+MAX_PATIENTS = 1_000_000
+
 @dataclass(frozen=True, init=False)
 class TrialDesign:
     """A two-arm randomized trial with interim and final Bayesian decisions.
@@ -134,6 +137,10 @@ class TrialDesign:
             tuple(_int(f"TrialDesign.allocation[{i}]", a) for i, a in enumerate(allocation)),
         )
         n = _int("TrialDesign.n_patients", n_patients, minimum=2)
+        if n > MAX_PATIENTS:
+            raise SpecError(
+                f"TrialDesign.n_patients: {n:,} exceeds the limit of {MAX_PATIENTS:,} patients per trial"
+            )
         s(self, "n_patients", n)
         if not isinstance(accrual, Accrual):
             raise SpecError(

@@ -8,10 +8,13 @@ from typing import Any
 
 import pandas as pd
 
+from bayeshcc.errors import SpecError
 from bayeshcc.jobs._write import atomic_write, output_dir, save_figure
 from bayeshcc.specs.fit import FitSpec, load_fit_spec
 
 __all__ = ["FitJob", "run_fit"]
+
+_FIT_KEYS = ("draws", "tune", "chains", "seed", "sampler")
 
 
 @dataclass
@@ -84,9 +87,13 @@ def run_fit(
     for k, v in (("draws", draws), ("tune", tune), ("chains", chains), ("seed", seed)):
         if v is not None:
             settings[k] = v
-    sampling.check_args(draws=settings.get("draws", 1000), tune=settings.get("tune", 1000),
-                        chains=settings.get("chains", 4), seed=settings["seed"],
-                        sampler=settings.get("sampler", model.samplers[0]), allowed=model.samplers)
+    try:
+        sampling.check_args(draws=settings.get("draws", 1000), tune=settings.get("tune", 1000),
+                            chains=settings.get("chains", 4), seed=settings["seed"],
+                            sampler=settings.get("sampler", model.samplers[0]), allowed=model.samplers)
+    except SpecError as e:  # name the [fit] key (or the command-line option that overrode it)
+        key, _, rest = str(e).partition(" ")
+        raise SpecError(f"'fit.{key}' {rest}" if key in _FIT_KEYS else f"'fit': {e}") from None
     if out is not None:
         out = output_dir(out)
     job = FitJob(spec=spec)

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import numpy as np
 
-from bayeshcc.errors import ConvergenceWarning, DataError
+from bayeshcc.errors import ConvergenceWarning, DataError, SpecError
 
 if TYPE_CHECKING:
     import pymc as pm
@@ -41,6 +41,9 @@ class Prepared:
     control : str or None
     coords : dict
         PyMC coordinates (``arm``, ``interval``, ...).
+    extra : dict
+        Other arrays a family keeps for itself (not model data), e.g. per-patient times for a
+        patient-level log-likelihood.
     """
 
     arrays: dict[str, np.ndarray]
@@ -48,6 +51,7 @@ class Prepared:
     arms: tuple[str, ...]
     control: str | None = None
     coords: dict[str, list] = field(default_factory=dict)
+    extra: dict[str, np.ndarray] = field(default_factory=dict)
 
 
 class _Base(ABC):
@@ -99,6 +103,12 @@ class Model(_Base):
     @abstractmethod
     def build(self, prepared: Prepared) -> pm.Model:
         """The PyMC model, with the data in ``pm.Data`` containers named as ``prepared.arrays``."""
+
+    def pointwise_log_likelihood(self, prepared: Prepared, posterior) -> Any:
+        """Log-likelihood of each observation at each draw (a Dataset), or None to let PyMC compute
+        it from the model's observed variables. Families override this where PyMC's observations
+        are not the natural LOO unit (e.g. patients summarised into Poisson cells)."""
+        return None
 
     def build_model(self, data: Any) -> pm.Model:
         """The PyMC model for ``data`` (prepare, then build)."""
@@ -157,8 +167,11 @@ class Model(_Base):
         prepared = self.prepare(data)
         idata, info = sampling.sample(
             self, prepared, draws=draws, tune=tune, chains=chains, seed=seed, sampler=sampler,
-            progress=progress, log_likelihood=log_likelihood,
+            progress=progress,
         )
+        if log_likelihood:
+            ll = self.pointwise_log_likelihood(prepared, idata.posterior)
+            idata.add_groups(log_likelihood=ll if ll is not None else sampling.pymc_log_likelihood(self, prepared, idata))
         fit = self._result(data, prepared, idata, info)
         if check_convergence:
             diag = fit.diagnostics()
@@ -180,6 +193,13 @@ class ExactModel(_Base):
     def posterior_draws(self, prepared: Prepared, rng: np.random.Generator, shape: tuple[int, int]):
         """Independent posterior draws, an ``xarray.Dataset`` with leading dims ``(chain, draw)``."""
 
+    def pointwise_log_likelihood(self, prepared: Prepared, posterior) -> Any:
+        """Log-likelihood of each observation at each draw (an ``xarray.Dataset``), for LOO.
+
+        Families that support ``log_likelihood=True`` override this.
+        """
+        raise SpecError(f"log_likelihood: {type(self).__name__} does not compute a pointwise log-likelihood")
+
     def fit(
         self,
         data: Any,
@@ -188,7 +208,10 @@ class ExactModel(_Base):
         chains: int = 4,
         seed: int | None = None,
         sampler: Literal["exact"] = "exact",
-        **ignored_mcmc: Any,
+        tune: int = 0,
+        progress: bool = False,
+        log_likelihood: bool = False,
+        check_convergence: bool = True,
     ) -> Fit:
         """Draw from the exact posterior.
 
@@ -198,12 +221,16 @@ class ExactModel(_Base):
             A container of one of the family's ``data_types``.
         draws, chains : int
             Independent draws are arranged as ``chains x draws`` (like MCMC output, so ArviZ and
-            every summary treat them alike); there is no warm-up.
+            every summary treat them alike).
         seed : int, optional
         sampler : {"exact"}
-        **ignored_mcmc
-            ``tune``, ``progress``, ``log_likelihood`` and ``check_convergence`` are accepted so
-            that a spec's ``[fit]`` table works for every family; they have nothing to do here.
+        tune : int
+            Accepted (and checked) so that one ``[fit]`` table serves every family; independent
+            draws need no warm-up, so it is not used.
+        progress, check_convergence : bool
+            Accepted for the same reason; there is nothing to show or to converge.
+        log_likelihood : bool
+            Add the pointwise log-likelihood group (needed by ``fit.loo()``).
 
         Returns
         -------
@@ -215,16 +242,16 @@ class ExactModel(_Base):
 
         from bayeshcc import sampling
 
-        unknown = set(ignored_mcmc) - {"tune", "progress", "log_likelihood", "check_convergence"}
-        if unknown:
-            raise TypeError(f"fit() got unexpected keyword argument(s) {sorted(unknown)}")
-        sampling.check_args(draws=draws, tune=0, chains=chains, seed=seed, sampler=sampler,
+        sampling.check_args(draws=draws, tune=tune, chains=chains, seed=seed, sampler=sampler,
                             allowed=self.samplers)
         self.check_data(data)
         prepared = self.prepare(data)
         seed = sampling.resolve_seed(seed)
         t0 = time.perf_counter()
         post = self.posterior_draws(prepared, np.random.default_rng(seed), (chains, draws))
-        idata = az.InferenceData(posterior=post)
+        groups = {"posterior": post}
+        if log_likelihood:
+            groups["log_likelihood"] = self.pointwise_log_likelihood(prepared, post)
+        idata = az.InferenceData(**groups)
         info = {"seed": seed, "sampler": "exact", "timings": {"compile": 0.0, "sample": time.perf_counter() - t0}}
         return self._result(data, prepared, idata, info)

@@ -29,7 +29,8 @@ class BinomialResponse(ExactModel):
         Prior of every arm's response rate (uniform by default; ``Beta(0.5, 0.5)`` is Jeffreys').
         The same prior for every arm, so no arm is favoured.
     control : str, optional
-        Reference arm of comparisons; defaults to the first arm of the data.
+        Reference arm of comparisons; defaults to the control the data name (bundled studies do),
+        else the first arm of the data.
 
     Notes
     -----
@@ -43,8 +44,8 @@ class BinomialResponse(ExactModel):
     >>> import bayeshcc as bh
     >>> study = bh.datasets.load_huang2022()
     >>> fit = bh.BinomialResponse(prior=bh.Beta(1, 1)).fit(study.response["RECIST"], seed=1)
-    >>> fit.posterior_parameters()["alpha"].tolist()
-    [19.0, 2.0]
+    >>> fit.posterior_parameters()[["arm", "alpha", "beta"]].values.tolist()  # the study names Sorafenib as control
+    [['Sorafenib', 2.0, 59.0], ['FOLFOX-HAIC', 19.0, 38.0]]
     """
 
     family: ClassVar[str] = "binomial_response"
@@ -68,7 +69,7 @@ class BinomialResponse(ExactModel):
     def prepare(self, data: BinaryData) -> Prepared:
         """Responders and patients per arm, control first."""
         self.check_data(data)
-        control = self.control if self.control is not None else data.arms[0]
+        control = self.control or data.control or data.arms[0]
         check_arms(data.arms, [control], field="control")
         arms = (control, *[a for a in data.arms if a != control])
         y = np.array([data.responders[a] for a in arms], dtype=np.int64)
@@ -79,6 +80,14 @@ class BinomialResponse(ExactModel):
     def posterior_parameters(self, prepared: Prepared) -> tuple[np.ndarray, np.ndarray]:
         """Exact Beta posterior parameters ``(alpha, beta)`` per arm (model order)."""
         return beta_update(self.prior.alpha, self.prior.beta, prepared.arrays["responders"], prepared.arrays["n"])
+
+    def pointwise_log_likelihood(self, prepared: Prepared, posterior: xr.Dataset) -> xr.Dataset:
+        """Binomial log-likelihood of each arm's count at each draw (one observation per arm)."""
+        from scipy import stats
+
+        y, n = prepared.arrays["responders"], prepared.arrays["n"]
+        ll = stats.binom.logpmf(y, n, posterior["rate"].values)
+        return xr.Dataset({"responders": (("chain", "draw", "arm"), ll)}, coords=posterior["rate"].coords)
 
     def posterior_draws(self, prepared: Prepared, rng: np.random.Generator, shape: tuple[int, int]) -> xr.Dataset:
         a, b = self.posterior_parameters(prepared)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar, Literal
 
 import numpy as np
+import xarray as xr
 
 from bayeshcc.data import IntervalData, SurvivalData
 from bayeshcc.data._checks import as_cutpoints
@@ -16,6 +17,7 @@ from bayeshcc.errors import DataError, SpecError
 from bayeshcc.models._survival import add_terms, interval_labels, prepare_survival
 from bayeshcc.models.base import Model, Prepared
 from bayeshcc.models.priors import LogNormal, Normal, Prior
+from bayeshcc.piecewise import overlap
 from bayeshcc.results.survival import SurvivalFit
 
 if TYPE_CHECKING:
@@ -42,7 +44,8 @@ class PiecewiseExponential(Model):
         non-control arm (two arms). ``"per_arm"``: an independent hazard for every arm and
         interval (any number of arms); the hazard ratio then varies by interval.
     control : str, optional
-        Reference arm for ``log_hr``. Defaults to the first arm of the data.
+        Reference arm for ``log_hr``. Defaults to the control the data name (bundled studies do),
+        else the first arm of the data.
     baseline_prior : Prior
         Prior for each interval hazard (of the control arm, or of every arm with ``per_arm``).
         Default ``LogNormal(log 0.05, 2)``: weakly informative for hazards per month.
@@ -95,10 +98,19 @@ class PiecewiseExponential(Model):
             raise SpecError(f"effect must be 'proportional' or 'per_arm', got {self.effect!r}")
         if self.control is not None and not isinstance(self.control, str):
             raise SpecError(f"control must be an arm name (str), got {self.control!r}")
-        for name in ("baseline_prior", "log_hr_prior"):
+        for name, support in (("baseline_prior", "positive"), ("log_hr_prior", "real")):
             p = getattr(self, name)
             if not isinstance(p, Prior):
                 raise SpecError(f"{name} must be a bayeshcc prior (e.g. bh.Normal), got {p!r}")
+            if p.support != support:
+                want = "a hazard needs a prior on (0, inf), e.g. bh.LogNormal or bh.Gamma" if support == "positive" \
+                    else "a log hazard ratio needs a prior on the real line, e.g. bh.Normal"
+                raise SpecError(f"{name}: {p} has {p.support} support; {want}")
+        if self.effect == "per_arm" and self.log_hr_prior != DEFAULT_LOG_HR_PRIOR:
+            raise SpecError(
+                f"log_hr_prior: effect='per_arm' has no hazard ratio parameter, so {self.log_hr_prior} "
+                "would be ignored; leave log_hr_prior at its default or use effect='proportional'"
+            )
 
     def describe(self) -> str:
         parts = [f"cutpoints={list(self.cutpoints)}", f"effect={self.effect!r}"]
@@ -111,7 +123,7 @@ class PiecewiseExponential(Model):
 
     def _arms(self, data: SurvivalData | IntervalData) -> tuple[tuple[str, ...], str]:
         arms = data.arms
-        control = self.control if self.control is not None else arms[0]
+        control = self.control or data.control or arms[0]
         check_arms(arms, [control], field="control")
         if self.effect == "proportional" and len(arms) != 2:
             raise DataError(
@@ -134,7 +146,34 @@ class PiecewiseExponential(Model):
             )
         structure, arrays = prepare_survival(data, np.asarray(self.cutpoints), arms)
         coords = {"arm": list(arms), "interval": interval_labels(self.cutpoints)}
-        return Prepared(arrays=arrays, structure=structure, arms=arms, control=control, coords=coords)
+        extra = {}
+        if isinstance(data, SurvivalData):
+            f = data.frame
+            extra = {"time": f["time"].to_numpy(float), "event": f["event"].to_numpy(float),
+                     "arm_index": f["arm"].map({a: i for i, a in enumerate(arms)}).to_numpy(int)}
+        return Prepared(arrays=arrays, structure=structure, arms=arms, control=control, coords=coords,
+                        extra=extra)
+
+    def pointwise_log_likelihood(self, prepared: Prepared, posterior) -> xr.Dataset | None:
+        """Patient-level data: each patient's exact log-likelihood ``d log h(t) - H(t)`` per draw.
+
+        The sampler sees patients summarised as Poisson counts per arm and interval (the same
+        posterior, faster); LOO needs one term per patient, and these do not depend on the
+        cutpoints' bookkeeping constant, so models with different cutpoints compare fairly. Life
+        tables keep one term per row (PyMC computes them).
+        """
+        if prepared.structure[0] != "ipd":
+            return None
+        e = prepared.extra
+        hazard = posterior["hazard"].transpose("chain", "draw", "arm", "interval").values
+        h = hazard[:, :, e["arm_index"], :]  # (chain, draw, patient, interval)
+        c = np.asarray(self.cutpoints)
+        k = np.searchsorted(c, e["time"], side="right") - 1
+        at_t = np.take_along_axis(h, k[None, None, :, None], axis=-1)[..., 0]
+        H = np.einsum("cdpk,pk->cdp", h, overlap(c, np.zeros_like(e["time"]), e["time"]))
+        ll = e["event"] * np.log(at_t) - H
+        return xr.Dataset({"patients": (("chain", "draw", "patient"), ll)},
+                          coords={"chain": posterior.coords["chain"], "draw": posterior.coords["draw"]})
 
     def check_compare(self, data: SurvivalData | IntervalData, prepared: Prepared, *,
                       treatment: str | None = None, control: str | None = None,

@@ -21,6 +21,8 @@ class Prior:
     """
 
     _pymc: ClassVar[str] = ""
+    #: Where the prior puts its mass: "real", "positive" or "unit" (0 to 1).
+    support: ClassVar[str] = "real"
     _finite: ClassVar[tuple[str, ...]] = ()
     _positive: ClassVar[tuple[str, ...]] = ()
 
@@ -72,6 +74,7 @@ class LogNormal(Prior):
     mu: float = 0.0
     sigma: float = 1.0
     _pymc: ClassVar[str] = "LogNormal"
+    support: ClassVar[str] = "positive"
     _finite: ClassVar[tuple[str, ...]] = ("mu",)
     _positive: ClassVar[tuple[str, ...]] = ("sigma",)
 
@@ -87,6 +90,7 @@ class Gamma(Prior):
     alpha: float = 1.0
     beta: float = 1.0
     _pymc: ClassVar[str] = "Gamma"
+    support: ClassVar[str] = "positive"
     _positive: ClassVar[tuple[str, ...]] = ("alpha", "beta")
 
 
@@ -101,6 +105,7 @@ class Beta(Prior):
     alpha: float = 1.0
     beta: float = 1.0
     _pymc: ClassVar[str] = "Beta"
+    support: ClassVar[str] = "unit"
     _positive: ClassVar[tuple[str, ...]] = ("alpha", "beta")
 
 
@@ -110,6 +115,7 @@ class HalfNormal(Prior):
 
     sigma: float = 1.0
     _pymc: ClassVar[str] = "HalfNormal"
+    support: ClassVar[str] = "positive"
     _positive: ClassVar[tuple[str, ...]] = ("sigma",)
 
 

@@ -33,6 +33,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from bayeshcc._toml import NUMBER, check_table, read_toml
 from bayeshcc.design import (
     Accrual,
     AllOf,
@@ -47,7 +48,6 @@ from bayeshcc.design import (
 )
 from bayeshcc.design.engines import ConjugateEngine, get_engine
 from bayeshcc.errors import SpecError
-from bayeshcc.specs._toml import NUMBER, check_table, read_toml
 from bayeshcc.specs.fit import build_model
 
 __all__ = ["load_design_spec"]

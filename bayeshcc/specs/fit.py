@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bayeshcc._toml import check_table, read_toml
 from bayeshcc.errors import DataError, SpecError
-from bayeshcc.specs._toml import check_table, read_toml
 
 __all__ = ["FitSpec", "load_fit_spec"]
 
@@ -195,6 +195,8 @@ def _read_file(d: dict[str, Any], kind: str, base: Path):
     from bayeshcc.data import BinaryData, IntervalData, SurvivalData
 
     path = (base / d["file"]).resolve()
+    if path.is_dir():
+        raise SpecError(f"'data.file': {path} is a directory; expected a CSV file")
     if not path.is_file():
         raise SpecError(f"'data.file': file not found: {path}")
     try:

@@ -57,14 +57,6 @@ def test_valid_design_prints_its_looks_and_rules():
         ({"treatment": "C"}, "treatment"),
         ({"analysis": Beta(1, 1)}, "analysis"),
         ({"analysis": PiecewiseExponential(cutpoints=[0], control="T")}, "analysis.control"),
-        (
-            {
-                "analysis": PiecewiseExponential(
-                    cutpoints=[0], effect="per_arm", log_hr_prior=Normal(0, 1)
-                )
-            },
-            "analysis.log_hr_prior",
-        ),
         ({"futility": [RULE, RULE]}, "futility[1]"),
         (
             {

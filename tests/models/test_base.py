@@ -114,3 +114,19 @@ def test_parameter_summary_names_its_interval(ipd, mock_sampler):
     assert list(s.columns[:6]) == ["parameter", "mean", "sd", "median", "eti90_lower", "eti90_upper"]
     assert s["parameter"].tolist() == ["hazard[A, [0, inf)]", "hazard[B, [0, inf)]"]
     assert (s["eti90_lower"] < s["median"]).all() and (s["median"] < s["eti90_upper"]).all()
+
+
+def test_patient_level_loo_has_one_exact_term_per_patient(ipd, mock_sampler):
+    """Sum over patients of d log h(t) - H(t) equals the Poisson-cell form sum D log h - h E."""
+    mock_sampler(lambda m, p, c, n, rng: {"hazard": np.exp(rng.normal(-3, 0.3, (c, n, 2, 3)))})
+    cuts = [0, 5, 12]
+    fit = bh.PiecewiseExponential(cutpoints=cuts, effect="per_arm").fit(ipd, draws=50, chains=2, log_likelihood=True)
+    ll = fit.idata.log_likelihood["patients"]
+    assert ll.sizes["patient"] == len(ipd.frame)
+    d, e = ipd.exposure_table(cuts)
+    h = fit.hazard.transpose("chain", "draw", "arm", "interval").values
+    cells = (d * np.log(h) - h * e).sum(axis=(-1, -2))
+    np.testing.assert_allclose(ll.sum("patient").values, cells, rtol=1e-10)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        assert fit.loo().n_data_points == len(ipd.frame)

@@ -47,8 +47,15 @@ def test_same_seed_same_draws_and_defaults(recist):
     model = bh.BinomialResponse()
     a, b = model.fit(recist, seed=9, draws=100), model.fit(recist, seed=9, draws=100)
     np.testing.assert_array_equal(a.rate.values, b.rate.values)
-    cmp = a.compare()  # control: the data's first arm; treatment: the other one
-    assert (cmp.control, cmp.treatment) == (recist.arms[0], recist.arms[1])
+    cmp = a.compare()  # control: the one the bundled study names; treatment: the other arm
+    assert (cmp.control, cmp.treatment) == ("Sorafenib", "FOLFOX-HAIC") == (recist.control, recist.arms[0])
+    assert cmp.prob("risk_difference", ">", 0) > 0.99
+    # data without a named control fall back to their first arm, and with_control names one
+    plain = bh.BinaryData.from_frame(recist.frame)
+    assert plain.control is None and model.fit(plain, seed=1, draws=10).compare().control == "FOLFOX-HAIC"
+    assert model.fit(plain.with_control("Sorafenib"), seed=1, draws=10).compare().control == "Sorafenib"
+    with pytest.raises(bh.DataError, match="control: unknown arm 'Placebo'"):
+        plain.with_control("Placebo")
     assert set(cmp.draws.data_vars) == {"rate", "risk_difference", "risk_ratio", "odds_ratio"}
 
 

@@ -109,6 +109,11 @@ def test_grouped_likelihood_matches_direct_computation():
         ({"cutpoints": [0, -1]}, bh.SpecError, ">= 0"),
         ({"cutpoints": [0, 6], "effect": "frailty"}, bh.SpecError, "effect must be"),
         ({"cutpoints": [0, 6], "log_hr_prior": 0.5}, bh.SpecError, "log_hr_prior must be a bayeshcc prior"),
+        ({"cutpoints": [0, 6], "log_hr_prior": bh.LogNormal(0, 1)}, bh.SpecError, "log_hr_prior: .* real line"),
+        ({"cutpoints": [0, 6], "baseline_prior": bh.Normal(0, 1)}, bh.SpecError, r"baseline_prior: .* \(0, inf\)"),
+        ({"cutpoints": [0, 6], "baseline_prior": bh.Beta(1, 1)}, bh.SpecError, "baseline_prior: .* unit support"),
+        ({"cutpoints": [0, 6], "effect": "per_arm", "log_hr_prior": bh.Normal(0, 1)}, bh.SpecError,
+         "log_hr_prior: effect='per_arm' has no hazard ratio"),
     ],
 )
 def test_model_settings_errors(kwargs, error, message):

@@ -36,7 +36,11 @@ class LaplaceEngine(Engine):
     models = {PiecewiseExponential: "survival", BinomialResponse: "response"}
 
     def __init__(self, *, tol: float = 1e-9, max_iter: int = 100) -> None:
-        self.tol, self.max_iter = tol, max_iter
+        if isinstance(tol, bool) or not isinstance(tol, int | float) or not 0 < tol < 1:
+            raise SpecError(f"LaplaceEngine.tol: expected a number in (0, 1), got {tol!r}")
+        if isinstance(max_iter, bool) or not isinstance(max_iter, int | np.integer) or max_iter < 1:
+            raise SpecError(f"LaplaceEngine.max_iter: expected an integer >= 1, got {max_iter!r}")
+        self.tol, self.max_iter = float(tol), int(max_iter)
 
     def _survival_capability(self, analysis: PiecewiseExponential) -> Capability:
         if analysis.effect != "proportional":

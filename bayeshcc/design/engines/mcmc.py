@@ -1,4 +1,4 @@
-"""The ``mcmc`` engine: the design's ``PiecewiseExponential`` refitted per trial (cross-checks only)."""
+"""The ``mcmc`` engine: the design's analysis model refitted per trial with ``model.fit`` (cross-checks only)."""
 
 from __future__ import annotations
 
@@ -10,10 +10,17 @@ import pandas as pd
 
 from bayeshcc import sampling
 from bayeshcc._random import BlockRNG
-from bayeshcc.conjugate import MC_QUANTITIES, BatchPosterior, DrawsPosterior, HazardDrawsPosterior
-from bayeshcc.data import SurvivalData
+from bayeshcc.conjugate import (
+    MC_QUANTITIES,
+    BatchPosterior,
+    DrawsPosterior,
+    HazardDrawsPosterior,
+    RateDrawsPosterior,
+)
+from bayeshcc.data import BinaryData, SurvivalData
 from bayeshcc.design.engines.base import Capability, Engine, Rng
 from bayeshcc.errors import SpecError
+from bayeshcc.models.binomial import BinomialResponse
 from bayeshcc.models.piecewise_exponential import PiecewiseExponential
 
 if TYPE_CHECKING:
@@ -25,7 +32,7 @@ _SEED_BOUND = 2**31
 
 
 class MCMCEngine(Engine):
-    """The design's ``PiecewiseExponential`` analysis model, fitted per trial (cross-checks only).
+    """The design's analysis model, fitted per trial with its own ``fit`` (cross-checks only).
 
     Parameters
     ----------
@@ -47,14 +54,14 @@ class MCMCEngine(Engine):
 
     name = "mcmc"
     needs_patients = True
-    models = {PiecewiseExponential: "survival"}
+    models = {PiecewiseExponential: "survival", BinomialResponse: "response"}
 
     def __init__(
         self, *, draws: int = 500, tune: int = 500, chains: int = 2, sampler: str = "nutpie"
     ) -> None:
         try:
             sampling.check_args(draws=draws, tune=tune, chains=chains, seed=None, sampler=sampler,
-                                allowed=PiecewiseExponential.samplers)
+                                allowed=PiecewiseExponential.samplers)  # survival; response draws exactly
         except SpecError as err:
             raise SpecError(f"MCMCEngine: {err}") from None
         self.draws, self.tune, self.chains, self.sampler = draws, tune, chains, sampler
@@ -66,7 +73,31 @@ class MCMCEngine(Engine):
             )
         return Capability(frozenset({"hazard_ratio"}), predictive=False)
 
-    def model(self, design: TrialDesign) -> PiecewiseExponential:
+    def _response_capability(self, analysis: BinomialResponse) -> Capability:
+        return Capability(frozenset({"risk_difference"}), predictive=False)
+
+    def _response_posterior(self, data, design, rng, active) -> BatchPosterior:
+        """Per trial: ``BinomialResponse.fit`` on the look's counts (exact draws); an arm with no
+        evaluable patient yet keeps its prior."""
+        m = data.responders.shape[0]
+        seeds = _trial_seeds(rng, m)
+        model = self.model(design)
+        n_draws = self.chains * self.draws
+        out = np.full((m, n_draws, 2), np.nan)
+        arms = [design.control, design.treatment]
+        for i in range(m) if active is None else np.flatnonzero(active):
+            y, n = data.responders[i].astype(int), data.evaluable[i].astype(int)
+            if (n > 0).all():
+                frame = pd.DataFrame({"arm": arms, "responders": y, "n": n})
+                fit = model.fit(BinaryData.from_frame(frame), draws=self.draws, chains=self.chains,
+                                seed=int(seeds[i]))
+                out[i] = fit.rate.sel(arm=arms).values.reshape(n_draws, 2)
+            else:
+                g = np.random.default_rng(int(seeds[i]))
+                out[i] = g.beta(model.prior.alpha + y, model.prior.beta + n - y, size=(n_draws, 2))
+        return RateDrawsPosterior(out)
+
+    def model(self, design: TrialDesign):
         """The design's analysis model with its control arm set."""
         return dataclasses.replace(design.analysis, control=design.control)
 
@@ -115,18 +146,6 @@ class MCMCEngine(Engine):
             f"MCMCEngine(draws={self.draws}, tune={self.tune}, chains={self.chains}, "
             f"sampler={self.sampler!r})"
         )
-
-
-def _trial_seeds(rng: Rng | None, m: int) -> np.ndarray:
-    """One integer seed per trial from the trials' own streams."""
-    if rng is None:
-        raise SpecError(
-            "rng: the mcmc engine seeds each trial's fit from that trial's random stream; "
-            "pass rng= (simulate does)"
-        )
-    if isinstance(rng, BlockRNG):
-        return rng.integers(low=0, high=_SEED_BOUND)
-    return rng.integers(0, _SEED_BOUND, size=m)
 
 
 def _trial_seeds(rng: Rng | None, m: int) -> np.ndarray:

@@ -1,7 +1,9 @@
-"""Reading spec files: the only place bayeshcc reads TOML (tomllib; no eval, no pickle).
+"""The only place bayeshcc reads TOML (tomllib; no eval, no pickle): spec files and the bundled
+dataset registry.
 
-Every problem is a :class:`~bayeshcc.errors.SpecError` naming the file or the dotted key path as the
-user wrote it, and what was expected.
+Every problem with a spec is a :class:`~bayeshcc.errors.SpecError` naming the file or the dotted key
+path as the user wrote it, and what was expected. (It sits below ``data`` and ``datasets`` in the
+import order so the registry can use it; ``specs/`` builds on it.)
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from typing import Any
 
 from bayeshcc.errors import SpecError
 
-__all__ = ["NUMBER", "check_table", "read_toml"]
+__all__ = ["NUMBER", "check_table", "parse_toml", "read_toml"]
 
 #: TOML types accepted for a number.
 NUMBER = (int, float)
@@ -46,10 +48,15 @@ def read_toml(path: str | Path) -> dict[str, Any]:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as e:
         raise SpecError(f"{p}: not UTF-8 text (byte {e.start}); save the spec as UTF-8") from None
+    return parse_toml(text, source=str(p))
+
+
+def parse_toml(text: str, *, source: str) -> dict[str, Any]:
+    """Parse TOML text; bad syntax is a SpecError naming ``source``."""
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
-        raise SpecError(f"{p}: not valid TOML: {e}") from None
+        raise SpecError(f"{source}: not valid TOML: {e}") from None
 
 
 def _type_names(types: tuple[type, ...]) -> str:
