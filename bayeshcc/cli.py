@@ -102,6 +102,9 @@ def _datasets(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``bayeshcc`` console script; returns the exit status."""
+    # PyMC imports IPython for notebook printing when it is installed (0.3 s); a command-line run
+    # never uses it, and PyMC works without it.
+    sys.modules.setdefault("IPython", None)
     args = _parser().parse_args(argv)
     handlers = {"fit": _fit, "simulate": _simulate, "datasets": _datasets}
     try:

@@ -49,7 +49,7 @@ GOOD = SPEC.read_text()
         (GOOD.replace('control = "Sorafenib"\n\n# weakly', 'control = "Placebo"\n\n# weakly'), r"'model.control': unknown arm\(s\) \['Placebo'\]"),
         (GOOD.replace("cutpoints = [0, 6, 12, 18]", "cutpoints = [0, 12, 6]"), r"strictly increasing"),
         (GOOD.replace('dist = "normal"', 'dist = "student"'), r"model.log_hr_prior: unknown dist"),
-        (GOOD.replace('sampler = "nutpie"', 'sampler = "gibbs"'), r"'fit.sampler' must be"),
+        (GOOD.replace('sampler = "pymc"', 'sampler = "gibbs"'), r"'fit.sampler' must be"),
         ("[data\n", r"not valid TOML"),
         (GOOD.replace('family = "piecewise_exponential"', 'family = "weibull"'), r"'model.family' must be one of"),
         (GOOD.replace('effect = "proportional"', 'effect = "proportional"\nshape = 2'), r"unknown key 'model.shape'"),

@@ -74,6 +74,8 @@ def run_fit(
     """Run the fits a spec describes, with optional overrides of its ``[fit]`` settings.
 
     Everything in the spec (keys, data, arms, comparison times) is checked before any sampling.
+    Without ``[fit] sampler`` an MCMC family samples with ``"pymc"`` here (PyTensor's compiled C code
+    is cached on disk, so a one-off fit in a new process is fastest with it).
     Writes to ``out`` (if given): ``idata.nc`` (``idata_<dataset>.nc`` for several datasets),
     ``summary.csv`` (the comparisons), ``diagnostics.csv`` and the family's figure
     (``survival.png``, ``response.png``; suffixed likewise). Files are written atomically.
@@ -82,7 +84,11 @@ def run_fit(
 
     spec = load_fit_spec(path)
     model = spec.model
-    settings: dict[str, Any] = {"seed": None}
+    # A one-off fit from the command line samples with PyMC's NUTS by default: PyTensor keeps the
+    # compiled C code on disk, so a new process skips compilation, whereas nutpie's numba compile
+    # (the library default, fastest for refits in one process) happens in every process. See
+    # benchmarks/RESULTS.md ("Main job vs brms").
+    settings: dict[str, Any] = {"seed": None, "sampler": "pymc" if "pymc" in model.samplers else model.samplers[0]}
     settings.update(spec.fit)
     for k, v in (("draws", draws), ("tune", tune), ("chains", chains), ("seed", seed)):
         if v is not None:
