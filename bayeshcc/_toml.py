@@ -36,8 +36,11 @@ def read_toml(path: str | Path) -> dict[str, Any]:
         raise SpecError(f"spec file not found: {p}")
     if p.is_dir():
         raise SpecError(f"{p} is a directory; expected a spec file (TOML)")
+    if not p.is_file():
+        raise SpecError(f"{p} is not a regular file; expected a spec file (TOML)")
     try:
-        raw = p.read_bytes()[: _MAX_BYTES + 1]
+        with p.open("rb") as fh:
+            raw = fh.read(_MAX_BYTES + 1)
     except OSError as e:
         raise SpecError(f"{p}: cannot read the spec file ({e.strerror or e})") from None
     if len(raw) > _MAX_BYTES:

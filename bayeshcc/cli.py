@@ -103,8 +103,18 @@ def _datasets(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``bayeshcc`` console script; returns the exit status."""
     # PyMC imports IPython for notebook printing when it is installed (0.3 s); a command-line run
-    # never uses it, and PyMC works without it.
-    sys.modules.setdefault("IPython", None)
+    # never uses it, and PyMC works without it. Undone on return, for callers in the same process.
+    hide_ipython = "IPython" not in sys.modules
+    if hide_ipython:
+        sys.modules["IPython"] = None
+    try:
+        return _run(argv)
+    finally:
+        if hide_ipython and sys.modules.get("IPython", 0) is None:
+            del sys.modules["IPython"]
+
+
+def _run(argv: Sequence[str] | None) -> int:
     args = _parser().parse_args(argv)
     handlers = {"fit": _fit, "simulate": _simulate, "datasets": _datasets}
     try:

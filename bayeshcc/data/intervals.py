@@ -232,7 +232,8 @@ class IntervalData(NamedControl):
                     )
                 rows.append((a, c[k], end, r.at_risk, r.events, r.censored, np.nan, np.nan))
         frame = pd.DataFrame(rows, columns=list(COLUMNS))
-        return cls.from_frame(frame, time_unit=data.time_unit)
+        out = cls.from_frame(frame, arms=data.arms, time_unit=data.time_unit)
+        return out.with_control(data.control) if data.control is not None else out
 
     # -- views ------------------------------------------------------------------------------
     @property

@@ -166,12 +166,18 @@ class PiecewiseExponential(Model):
             return None
         e = prepared.extra
         hazard = posterior["hazard"].transpose("chain", "draw", "arm", "interval").values
-        h = hazard[:, :, e["arm_index"], :]  # (chain, draw, patient, interval)
         c = np.asarray(self.cutpoints)
-        k = np.searchsorted(c, e["time"], side="right") - 1
-        at_t = np.take_along_axis(h, k[None, None, :, None], axis=-1)[..., 0]
-        H = np.einsum("cdpk,pk->cdp", h, overlap(c, np.zeros_like(e["time"]), e["time"]))
-        ll = e["event"] * np.log(at_t) - H
+        # the interval holding each time, with an event at a cutpoint in the interval it ends, as in
+        # SurvivalData.split (the sampled Poisson likelihood uses that split)
+        k = np.maximum(np.searchsorted(c, e["time"], side="left") - 1, 0)
+        at_t = hazard[:, :, e["arm_index"], k]  # (chain, draw, patient)
+        exposure = overlap(c, np.zeros_like(e["time"]), e["time"])  # (patient, interval)
+        H = np.empty_like(at_t)
+        for a in range(hazard.shape[2]):  # per arm: no (draw, patient, interval) array
+            sel = e["arm_index"] == a
+            H[:, :, sel] = np.einsum("cdk,pk->cdp", hazard[:, :, a, :], exposure[sel])
+        with np.errstate(divide="ignore"):
+            ll = np.where(e["event"] > 0, np.log(at_t), 0.0) - H
         return xr.Dataset({"patients": (("chain", "draw", "patient"), ll)},
                           coords={"chain": posterior.coords["chain"], "draw": posterior.coords["draw"]})
 

@@ -130,3 +130,25 @@ def test_patient_level_loo_has_one_exact_term_per_patient(ipd, mock_sampler):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
         assert fit.loo().n_data_points == len(ipd.frame)
+
+
+def test_patient_log_likelihood_puts_an_event_at_a_cutpoint_where_the_split_does(mock_sampler):
+    """Times rounded to whole months, cutpoints on them: each patient's term uses the interval that
+    SurvivalData.split (the sampled likelihood) gives, so the sum equals the Poisson-cell form."""
+    frame = pd.DataFrame({"time": [6.0, 6.0, 3.0, 12.0, 6.0, 9.0], "event": [1, 0, 1, 1, 1, 0],
+                          "arm": ["A", "A", "A", "B", "B", "B"]})
+    ipd = bh.SurvivalData.from_frame(frame, time="time", event="event", arm="arm")
+    mock_sampler(lambda m, p, c, n, rng: {"hazard": np.exp(rng.normal(-2, 0.5, (c, n, 2, 3)))})
+    cuts = [0, 6, 12]
+    fit = bh.PiecewiseExponential(cutpoints=cuts, effect="per_arm").fit(ipd, draws=20, chains=2, log_likelihood=True)
+    d, e = ipd.exposure_table(cuts)
+    h = fit.hazard.transpose("chain", "draw", "arm", "interval").values
+    cells = (d * np.log(h) - h * e).sum(axis=(-1, -2))
+    np.testing.assert_allclose(fit.idata.log_likelihood["patients"].sum("patient").values, cells, rtol=1e-10)
+
+
+def test_grouping_patient_data_keeps_the_named_control(ipd):
+    named = ipd.with_control("B")
+    grouped = bh.IntervalData.from_survival(named, [0, 6])
+    assert grouped.control == "B"
+    assert bh.PiecewiseExponential(cutpoints=[0, 6]).prepare(grouped).control == "B"

@@ -42,7 +42,9 @@ class MCMCEngine(Engine):
 
     Notes
     -----
-    The engine holds settings only. Each trial's fit at each look is seeded with an integer drawn
+    ``BinomialResponse`` is fitted by its own ``fit``, which draws exactly (``chains x draws``
+    independent draws; ``tune`` and ``sampler`` apply to survival models only). The engine holds
+    settings only. Each trial's fit at each look is seeded with an integer drawn
     from that trial's own random stream (one draw per trial and look, whether or not the trial
     is still running), so results are identical for any chunk size. Trials that have stopped are
     not refitted. The model is the design's analysis model with ``control`` set to the design's
@@ -112,6 +114,12 @@ class MCMCEngine(Engine):
         out = None
         for i in range(m) if active is None else np.flatnonzero(active):
             keep = enrolled[i]
+            if treated[i, keep].all() or not treated[i, keep].any():
+                raise SpecError(
+                    "TrialDesign.analyses: a look came before both arms had a patient (a simulated "
+                    "trial has only one arm so far); the mcmc engine fits the analysis model to both "
+                    "arms, so move the first look later"
+                )
             frame = pd.DataFrame(
                 {
                     "time": time[i, keep],
