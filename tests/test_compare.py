@@ -100,3 +100,34 @@ def test_survival_bands_and_plot(data):
     np.testing.assert_allclose(km_line.get_ydata(), [1.0, 0.5])
     assert len(ax.collections) == 2  # one band per arm
     plt.close(ax.figure)
+
+
+@pytest.mark.parametrize("times", [[-5], ["a"], [float("nan")], [[1, 2]], [], [True]])
+def test_survival_times_are_checked(data, times):
+    fit = exponential_fit(data, 0.08, 0.04)[0]
+    with pytest.raises(bh.DataError, match="times must be a non-empty list of finite times >= 0"):
+        fit.survival(times)
+
+
+@pytest.mark.parametrize("engine", [["laplace"], 3, None])
+def test_engine_must_be_a_name_or_an_engine(engine):
+    design = bh.TrialDesign(control="C", treatment="T", n_patients=100, accrual=bh.Accrual(rate=10),
+                            analyses=[bh.Analysis(events=30)],
+                            success=bh.PosteriorProbability("hazard_ratio", "<", 1, threshold=0.975))
+    with pytest.raises(bh.SpecError, match="engine: unknown engine"):
+        bh.simulate(design, bh.Scenario.fixed(median=10), n_trials=10, seed=1, engine=engine)
+
+
+def test_numeric_arm_codes_work_as_given():
+    from bayeshcc.testing import fake_fit
+
+    df = pd.DataFrame({"time": np.arange(1.0, 41.0), "event": 1, "arm": np.repeat([0, 1], 20)})
+    ipd = bh.SurvivalData.from_frame(df, time="time", event="event", arm="arm")
+    model = bh.PiecewiseExponential(cutpoints=[0], effect="per_arm", control=0)
+    assert model.control == "0"
+    fit = fake_fit(model, ipd, {"hazard": np.tile([0.1, 0.05], (1, 20, 1))[..., None]})
+    cmp = fit.compare(treatment=1, times=[1])
+    assert (cmp.treatment, cmp.control) == ("1", "0")
+    assert cmp.prob("hazard_ratio", "<", 0.6) == 1.0
+    with pytest.raises(bh.DataError, match=r"treatment: unknown arm\(s\) \[2\]"):
+        fit.compare(treatment=2)

@@ -59,8 +59,10 @@ class BinomialResponse(ExactModel):
     def __post_init__(self) -> None:
         if not isinstance(self.prior, Beta):
             raise SpecError(f"prior must be a bh.Beta(alpha, beta) for a response rate, got {self.prior!r}")
+        if isinstance(self.control, int) and not isinstance(self.control, bool):
+            object.__setattr__(self, "control", str(self.control))  # numeric arm codes, stored as text
         if self.control is not None and not isinstance(self.control, str):
-            raise SpecError(f"control must be an arm name (str), got {self.control!r}")
+            raise SpecError(f"control must be an arm name (str, or an integer code), got {self.control!r}")
 
     def describe(self) -> str:
         control = f", control={self.control!r}" if self.control is not None else ""

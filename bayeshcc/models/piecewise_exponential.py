@@ -96,8 +96,10 @@ class PiecewiseExponential(Model):
         object.__setattr__(self, "cutpoints", tuple(float(c) for c in cuts))
         if self.effect not in ("proportional", "per_arm"):
             raise SpecError(f"effect must be 'proportional' or 'per_arm', got {self.effect!r}")
+        if isinstance(self.control, int) and not isinstance(self.control, bool):
+            object.__setattr__(self, "control", str(self.control))  # numeric arm codes, stored as text
         if self.control is not None and not isinstance(self.control, str):
-            raise SpecError(f"control must be an arm name (str), got {self.control!r}")
+            raise SpecError(f"control must be an arm name (str, or an integer code), got {self.control!r}")
         for name, support in (("baseline_prior", "positive"), ("log_hr_prior", "real")):
             p = getattr(self, name)
             if not isinstance(p, Prior):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 
 from bayeshcc.errors import SpecError
@@ -16,12 +17,22 @@ if TYPE_CHECKING:
 __all__ = ["Fit", "resolve_pair"]
 
 
+def _label(arms: tuple[str, ...], arm):
+    if arm is None or arm in arms or isinstance(arm, bool):
+        return arm
+    if isinstance(arm, int | np.integer) and str(int(arm)) in arms:
+        return str(int(arm))
+    return arm
+
+
 def resolve_pair(arms: tuple[str, ...], default_control: str | None, treatment: str | None,
                  control: str | None) -> tuple[str, str]:
     """Treatment and control arms, checked against ``arms``, with the defaults of ``Fit.pair``."""
     from bayeshcc.data.survival import check_arms
     from bayeshcc.errors import DataError
 
+    # arm labels are stored as text; numeric codes (0/1, as in most patient-level data) match them
+    treatment, control = (_label(arms, a) for a in (treatment, control))
     control = (default_control if default_control is not None else arms[0]) if control is None else control
     check_arms(arms, [control], field="control")
     if treatment is None:

@@ -15,7 +15,7 @@ from bayeshcc.errors import DataError
 from bayeshcc.results.comparison import Comparison, check_prob
 from bayeshcc.results.fit import Fit
 
-__all__ = ["SurvivalFit", "check_compare_args", "compare_survival", "survival_bands", "survival_draws"]
+__all__ = ["SurvivalFit", "check_compare_args", "check_times", "compare_survival", "survival_bands", "survival_draws"]
 
 
 @dataclass(eq=False, repr=False)
@@ -47,8 +47,12 @@ class SurvivalFit(Fit):
         return self.data.time_unit
 
     def survival(self, times: Sequence[float]) -> xr.DataArray:
-        """Posterior draws of S(t), dims ``(chain, draw, arm, time)``."""
-        return survival_draws(self.hazard, self.cutpoints, times)
+        """Posterior draws of S(t), dims ``(chain, draw, arm, time)``.
+
+        ``times`` must be finite and >= 0 (DataError otherwise); beyond the data's horizon S(t) is
+        the model's extrapolation (constant hazard in the last interval).
+        """
+        return survival_draws(self.hazard, self.cutpoints, check_times(times))
 
     def compare(
         self,
@@ -80,6 +84,18 @@ class SurvivalFit(Fit):
         """
         treatment, control = self.pair(treatment, control)
         return compare_survival(self, treatment=treatment, control=control, times=times, tau=tau, prob=prob)
+
+
+def check_times(times, field: str = "times") -> np.ndarray:
+    """Times as a 1-d float array; DataError naming ``field`` unless finite numbers >= 0."""
+    values = np.atleast_1d(np.asarray(times, dtype=object))
+    bad = [v for v in values.ravel()
+           if isinstance(v, bool) or not isinstance(v, int | float | np.integer | np.floating)
+           or not np.isfinite(v) or v < 0]
+    if values.ndim != 1 or values.size == 0 or bad:
+        shown = f"; offending: {bad[:5]}" if bad else ""
+        raise DataError(f"{field} must be a non-empty list of finite times >= 0, got {times!r}{shown}")
+    return values.astype(float)
 
 
 def survival_draws(hazard: xr.DataArray, cutpoints: np.ndarray, times: Sequence[float]) -> xr.DataArray:
@@ -157,12 +173,7 @@ def check_compare_args(
     limit = min(horizon[treatment], horizon[control])
     if times is None:
         times = [x for x in cutpoints[1:] if x <= limit] or [limit]
-    try:
-        t = np.asarray(times, dtype=float)
-    except (TypeError, ValueError):
-        raise DataError(f"times must be a list of numbers, got {times!r}") from None
-    if t.ndim != 1 or t.size == 0 or np.any(~np.isfinite(t)) or np.any(t < 0):
-        raise DataError(f"times must be a non-empty list of finite times >= 0, got {times!r}")
+    t = check_times(times)
     beyond = t[t > limit]
     if beyond.size:
         raise DataError(

@@ -61,7 +61,7 @@ def test_same_seed_same_draws_and_defaults(recist):
 
 @pytest.mark.parametrize(
     ("kwargs", "message"),
-    [({"prior": bh.Normal(0, 1)}, "must be a bh.Beta"), ({"control": 3}, "control must be an arm name")],
+    [({"prior": bh.Normal(0, 1)}, "must be a bh.Beta"), ({"control": 3.5}, "control must be an arm name")],
 )
 def test_bad_settings(kwargs, message):
     with pytest.raises(bh.SpecError, match=message):

@@ -51,6 +51,8 @@ def get_engine(engine: str | Engine) -> Engine:
     """An engine instance from its name (``"conjugate"``, ``"laplace"``, ``"mcmc"``) or itself."""
     if isinstance(engine, Engine):
         return engine
-    if engine not in _ENGINES:
-        raise SpecError(f"engine: unknown engine {engine!r}; expected one of {sorted(_ENGINES)}")
+    if not isinstance(engine, str) or engine not in _ENGINES:
+        raise SpecError(
+            f"engine: unknown engine {engine!r}; expected one of {sorted(_ENGINES)} or an Engine instance"
+        )
     return _ENGINES[engine]()
