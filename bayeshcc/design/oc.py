@@ -30,8 +30,14 @@ OC_COLUMNS = (
 
 def _proportion(x: np.ndarray) -> tuple[float, float]:
     n = x.size
-    p = float(x.mean()) if n else np.nan
-    return p, float(np.sqrt(p * (1 - p) / n)) if n else np.nan
+    if not n:
+        return np.nan, np.nan
+    p = float(x.mean())
+    if p in (0.0, 1.0):
+        # the plug-in sqrt(p(1 - p)/N) is 0 here; the Wilson score interval at z = 1 is [0, 1/(N+1)]
+        # (or [N/(N+1), 1]): its half-width bounds the error honestly
+        return p, 0.5 / (n + 1)
+    return p, float(np.sqrt(p * (1 - p) / n))
 
 
 def _mean(x: np.ndarray) -> tuple[float, float]:
@@ -75,7 +81,10 @@ def operating_characteristics(trials: xr.Dataset) -> pd.DataFrame:
     Notes
     -----
     For a proportion :math:`\\hat p` over :math:`N` trials the MCSE is
-    :math:`\\sqrt{\\hat p(1 - \\hat p)/N}`; for a mean it is the sample sd over :math:`\\sqrt{N}`.
+    :math:`\\sqrt{\\hat p(1 - \\hat p)/N}`, except at :math:`\\hat p = 0` or 1, where that is 0: there it
+    is the half-width of the Wilson score interval at :math:`z = 1`, :math:`1/(2(N + 1))` (about one
+    standard error; an event never seen in :math:`N` trials is not impossible). For a mean it is the
+    sample sd over :math:`\\sqrt{N}`.
     """
     decision = trials["decision"].values
     stop = trials["stop_analysis"].values

@@ -216,3 +216,13 @@ def test_generator_seed_state_counts():
     again = bh.simulate(design, scenario, n_trials=50, seed=np.random.default_rng(7), progress=False)
     assert not np.array_equal(first.trials["duration"], second.trials["duration"])
     np.testing.assert_array_equal(first.trials["duration"], again.trials["duration"])
+
+
+def test_mcse_of_a_proportion_never_or_always_seen_is_not_zero():
+    from bayeshcc.design.oc import _proportion
+
+    for x in (np.zeros(400, bool), np.ones(400, bool)):
+        p, mcse = _proportion(x)
+        assert p == x[0] and mcse == pytest.approx(1 / (2 * 401))  # Wilson score half-width at z = 1
+    p, mcse = _proportion(np.arange(400) < 100)
+    assert mcse == pytest.approx(np.sqrt(0.25 * 0.75 / 400))
