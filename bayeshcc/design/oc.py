@@ -20,6 +20,7 @@ __all__ = ["OC_COLUMNS", "SimulationResult", "operating_characteristics", "trial
 OC_COLUMNS = (
     "p_success",
     "p_futility",
+    "p_no_success_final",
     "expected_patients",
     "expected_events",
     "expected_duration_months",
@@ -70,8 +71,10 @@ def operating_characteristics(trials: xr.Dataset) -> pd.DataFrame:
     -------
     pandas.DataFrame
         Indexed by analysis number and ``"overall"``. Per analysis: probability of stopping there
-        for success / futility, and the mean patients, events and calendar time (months) at that
-        look among trials that reached it. Overall: probability of success / futility at any look
+        for success / for futility (interim looks), of ending there without success
+        (``p_no_success_final``: the final look's rule not met, which is not a futility stop), and
+        the mean patients, events and calendar time (months) at that look among trials that reached
+        it. Overall: the same three probabilities (they add to 1)
         and the means at the stopping look. ``p_target_not_reached``: proportion of trials whose
         look had an event target that was never reached (analysed at the last event that occurred,
         with fewer events than planned); ``p_delayed``: proportion whose look came after its own
@@ -96,6 +99,7 @@ def operating_characteristics(trials: xr.Dataset) -> pd.DataFrame:
             [
                 *_proportion((decision == 1) & (stop == k)),
                 *_proportion((decision == -1) & (stop == k)),
+                *_proportion((decision == 0) & (stop == k)),
                 *_mean(trials["look_patients"].sel(analysis=k).values[ok]),
                 *_mean(trials["look_events"].sel(analysis=k).values[ok]),
                 *_mean(reached[ok]),
@@ -108,6 +112,7 @@ def operating_characteristics(trials: xr.Dataset) -> pd.DataFrame:
         [
             *_proportion(decision == 1),
             *_proportion(decision == -1),
+            *_proportion(decision == 0),
             *_mean(trials["patients"].values),
             *_mean(trials["events"].values),
             *_mean(trials["duration"].values),
@@ -120,7 +125,8 @@ def operating_characteristics(trials: xr.Dataset) -> pd.DataFrame:
     table = pd.DataFrame(
         rows, index=pd.Index(index, name="analysis", dtype=object), columns=columns
     )
-    table.attrs.update(n_trials=int(decision.size), unit="months")
+    table.attrs.update(n_trials=int(decision.size), unit="months",
+                       **{k: trials.attrs[k] for k in ("scenario", "looks", "engine", "seed") if k in trials.attrs})
     return table
 
 
@@ -131,7 +137,7 @@ class SimulationResult:
     ----------
     trials : xarray.Dataset
         Per-trial outcomes with dims ``trial`` and ``analysis``: ``decision`` (1 success, -1
-        futility), ``stop_analysis``, ``patients``, ``events``, ``duration`` (months) and, per look,
+        futility at an interim, 0 no success at the final analysis), ``stop_analysis``, ``patients``, ``events``, ``duration`` (months) and, per look,
         ``look_time``, ``look_patients``, ``look_events``, ``target_reached`` and ``look_delayed``
         (flags, 1 or 0) and posterior summaries (NaN after a trial stopped).
     design, scenario
@@ -159,6 +165,7 @@ class SimulationResult:
             seed=str(seed),
             design=str(design),
             scenario=str(scenario),
+            looks=" | ".join(str(a) for a in design.analyses),
             time_unit="months",
         )
 
@@ -188,7 +195,8 @@ class SimulationResult:
 
 _ATTRS = {
     "decision": {
-        "description": "1 success, -1 futility (stopped at an interim or failed at the final)"
+        "description": "1 success, -1 stopped for futility at an interim, 0 no success at the final "
+        "analysis"
     },
     "stop_analysis": {"description": "analysis (1-based) at which the trial stopped"},
     "patients": {"description": "patients enrolled when the trial stopped"},

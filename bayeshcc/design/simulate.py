@@ -219,7 +219,7 @@ def run_chunk(
     m, k_looks = batch.n_trials, len(design.analyses)
     cuts, reached, delayed = analysis_schedule(design, batch)
     active = np.ones(m, dtype=bool)
-    decision = np.zeros(m, dtype=np.int8)  # 1 success, -1 futility
+    decision = np.zeros(m, dtype=np.int8)  # 1 success, -1 futility (interim), 0 no success at final
     stop = np.zeros(m, dtype=np.int16)
     out: dict[str, np.ndarray] = {}
 
@@ -253,7 +253,8 @@ def run_chunk(
         if look.computed is not None:
             put("predictive_probability", k, look.computed)
         decision[win] = 1
-        decision[lose] = -1
+        if not final:  # failing the final rule is "no success", not a futility stop
+            decision[lose] = -1
         stop[win | lose] = k + 1
         active &= ~(win | lose)
     idx = stop.astype(np.intp) - 1

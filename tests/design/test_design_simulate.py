@@ -62,7 +62,8 @@ def test_trial_outcomes_are_consistent(result):
     t = result.trials
     assert dict(t.sizes) == {"trial": 1100, "analysis": 2}
     stop, decision = t["stop_analysis"].values, t["decision"].values
-    assert set(np.unique(stop)) <= {1, 2} and set(np.unique(decision)) <= {-1, 1}
+    assert set(np.unique(stop)) <= {1, 2} and set(np.unique(decision)) <= {-1, 0, 1}
+    assert np.all(decision[stop == 1] != 0) and np.all(decision[stop == 2] != -1)
     early = stop == 1
     assert np.all(np.isnan(t["look_time"].values[early, 1]))
     assert np.all(t["events"].values[early] == 40)
@@ -75,6 +76,7 @@ def test_trial_outcomes_are_consistent(result):
     assert np.all(p1[~early] <= 0.975) and np.all(p1[~early] >= 0.5)
     p2 = t["prob_benefit"].values[~early, 1]
     assert np.array_equal(decision[~early] == 1, p2 > 0.975)
+    assert np.array_equal(decision[~early] == 0, p2 <= 0.975)
     assert np.all(t["duration"].values == np.nanmax(t["look_time"].values, axis=1))
 
 
@@ -85,7 +87,9 @@ def test_operating_characteristics_table(result):
     assert oc.loc["overall", "p_success"] == pytest.approx(
         oc.loc[1, "p_success"] + oc.loc[2, "p_success"]
     )
-    assert oc.loc["overall", "p_success"] + oc.loc["overall", "p_futility"] == pytest.approx(1.0)
+    overall = oc.loc["overall"]
+    assert overall["p_success"] + overall["p_futility"] + overall["p_no_success_final"] == pytest.approx(1.0)
+    assert oc.loc[oc.index[-2], "p_futility"] == 0  # the final look stops no trial for futility
     p = oc.loc["overall", "p_success"]
     assert oc.loc["overall", "p_success_mcse"] == pytest.approx(math.sqrt(p * (1 - p) / 1100))
     assert oc.loc[1, "expected_events"] == 40 and oc.loc[2, "expected_events"] == 80
