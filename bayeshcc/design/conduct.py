@@ -183,7 +183,8 @@ class Analysis:
     events : int, optional
         Triggered when this many events (both arms) have been observed.
     months : float, optional
-        Triggered at this calendar time since the first patient entered.
+        Triggered at this calendar time, in months from the trial's start (time 0 of the accrual;
+        the first patient enters shortly after it, and a ramp-up, if any, starts at 0 too).
     patients : int, optional
         Triggered ``min_follow_up`` months after this many patients have entered.
     min_follow_up : float, default 0
@@ -191,17 +192,24 @@ class Analysis:
         not before every planned patient has this much follow-up (SAS SEQDESIGN's minimum
         follow-up). For the response endpoint, a patient is evaluable ``min_follow_up`` months
         after entry.
+    max_months : float, optional
+        With ``events``: the look happens at ``events`` events or at this calendar month (from the
+        trial's start), whichever comes first, the standard protocol trigger. On the final
+        analysis it is the maximum study duration. A look the month triggered is counted in
+        ``p_target_not_reached``.
 
     Notes
     -----
-    When the event target is never reached in a simulated trial (dropout, cure), the look happens
-    once every patient's outcome is known.
+    When the event target is never reached in a simulated trial (dropout, cure) and no
+    ``max_months`` is set, the look happens once every patient's outcome is known, which can be
+    very late (e.g. with a cure fraction): set ``max_months``.
     """
 
     events: int | None
     months: float | None
     patients: int | None
     min_follow_up: float
+    max_months: float | None
 
     def __init__(
         self,
@@ -210,6 +218,7 @@ class Analysis:
         months: float | None = None,
         patients: int | None = None,
         min_follow_up: float = 0.0,
+        max_months: float | None = None,
     ) -> None:
         given = [
             k
@@ -235,6 +244,14 @@ class Analysis:
                 "Analysis.min_follow_up: not used with a calendar-time (months) trigger"
             )
         object.__setattr__(self, "min_follow_up", fu)
+        if max_months is not None and events is None:
+            raise SpecError(
+                "Analysis.max_months: only used with an events trigger (at N events or month M, "
+                "whichever comes first)"
+            )
+        object.__setattr__(
+            self, "max_months", None if max_months is None else _positive("Analysis.max_months", max_months)
+        )
 
     @property
     def trigger(self) -> Literal["events", "months", "patients"]:
@@ -250,6 +267,8 @@ class Analysis:
 
     def __str__(self) -> str:
         fu = f" + {self.min_follow_up:g} months follow-up" if self.min_follow_up else ""
+        if self.max_months is not None:
+            fu += f" or month {self.max_months:g}"
         what = {"events": "{:g} events", "months": "month {:g}", "patients": "{:g} patients"}
         return what[self.trigger].format(self.target) + fu
 
@@ -262,8 +281,9 @@ def follow_up_limit(accrual: Accrual, analyses: Sequence[Analysis]) -> float:
     Looks happen in order (each no earlier than the one before), so the last is at the latest
     of the looks' own trigger times. A calendar look at month ``M`` follows no one longer than
     ``M``; a look ``min_follow_up`` months after the n-th patient entered follows no one longer
-    than the accrual duration plus ``min_follow_up`` (when accrual has a fixed duration). An
-    event-driven look, or a patient-driven one under Poisson accrual, has no fixed bound.
+    than the accrual duration plus ``min_follow_up`` (when accrual has a fixed duration); an
+    event-driven look with ``max_months`` no longer than that month. Other event-driven looks, and
+    patient-driven ones under Poisson accrual, have no fixed bound.
     """
     limit = 0.0
     for a in analyses:
@@ -271,6 +291,8 @@ def follow_up_limit(accrual: Accrual, analyses: Sequence[Analysis]) -> float:
             limit = max(limit, a.months)
         elif a.trigger == "patients" and accrual.duration is not None:
             limit = max(limit, accrual.duration + a.min_follow_up)
+        elif a.trigger == "events" and a.max_months is not None:
+            limit = max(limit, a.max_months)
         else:
             return math.inf
     return limit

@@ -161,6 +161,9 @@ def _trigger_time(
         reached = ~short
     if a.min_follow_up:
         cut = np.maximum(cut, last_entry + a.min_follow_up)
+    if a.max_months is not None:  # N events or month M, whichever comes first
+        reached = reached & (cut <= a.max_months)
+        cut = np.minimum(cut, a.max_months)
     return cut, reached
 
 

@@ -76,8 +76,8 @@ def operating_characteristics(trials: xr.Dataset) -> pd.DataFrame:
         the mean patients, events and calendar time (months) at that look among trials that reached
         it. Overall: the same three probabilities (they add to 1)
         and the means at the stopping look. ``p_target_not_reached``: proportion of trials whose
-        look had an event target that was never reached (analysed at the last event that occurred,
-        with fewer events than planned); ``p_delayed``: proportion whose look came after its own
+        look had an event target that was not reached: its ``max_months`` came first, or (without one)
+        too few events ever occurred and it was analysed at the last event; ``p_delayed``: proportion whose look came after its own
         trigger because an earlier look was later (mixed triggers); overall, at any look. Each
         column has a ``_mcse`` companion (Monte Carlo standard error).
 

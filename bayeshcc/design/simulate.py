@@ -273,7 +273,7 @@ def _warn_schedule(design: TrialDesign, data: dict) -> None:
     notes = []
     for k, a in enumerate(design.analyses):
         missed = data["target_reached"][:, k] == 0
-        if missed.any():
+        if missed.any() and a.max_months is None:  # with max_months the cap is the protocol's
             used = data["look_events"][missed, k]
             notes.append(
                 f"analysis {k + 1}: {missed.sum()} of {n} trials never reached {a.events} events "

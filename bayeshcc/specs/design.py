@@ -163,6 +163,7 @@ def _design(d: dict) -> TrialDesign:
                 "months": NUMBER,
                 "patients": int,
                 "min_follow_up": NUMBER,
+                "max_months": NUMBER,
                 "success": dict,
                 "futility": dict,
             },

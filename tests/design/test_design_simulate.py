@@ -230,3 +230,32 @@ def test_mcse_of_a_proportion_never_or_always_seen_is_not_zero():
         assert p == x[0] and mcse == pytest.approx(1 / (2 * 401))  # Wilson score half-width at z = 1
     p, mcse = _proportion(np.arange(400) < 100)
     assert mcse == pytest.approx(np.sqrt(0.25 * 0.75 / 400))
+
+
+def test_max_months_ends_a_trial_whose_event_target_is_out_of_reach():
+    """30% cure: 195 events of 300 patients are reached in some trials only. Without a cap the
+    look waits for the last outcome; with max_months=60 it is at 195 events or month 60."""
+    def design(**cap):
+        return TrialDesign(
+            control="C", treatment="T", n_patients=300, accrual=Accrual(duration=24),
+            analyses=[Analysis(events=195, **cap)],
+            success=PosteriorProbability("hazard_ratio", "<", 1, threshold=0.975),
+        )
+
+    scenario = Scenario.fixed(median=9.0, hazard_ratio=0.8, cure_fraction=0.3)
+    capped = simulate(design(max_months=60), scenario, n_trials=500, seed=7, progress=False)
+    with pytest.warns(UserWarning, match="never reached 195 events"):
+        uncapped = simulate(design(), scenario, n_trials=500, seed=7, progress=False)
+    t = capped.trials
+    assert np.nanmax(t["duration"].values) <= 60
+    month_first = t["target_reached"].values[:, 0] == 0
+    assert month_first.any() and np.all(t["duration"].values[month_first] == 60)
+    assert np.all(t["events"].values[month_first] < 195) and np.all(t["events"].values[~month_first] == 195)
+    oc = capped.operating_characteristics()
+    assert oc.loc["overall", "p_target_not_reached"] == pytest.approx(month_first.mean())
+    # the same trials: where 195 events came before month 60 the two runs agree
+    np.testing.assert_array_equal(t["decision"].values[~month_first], uncapped.trials["decision"].values[~month_first])
+    assert np.all(uncapped.trials["duration"].values[month_first] > 60)  # they waited longer uncapped
+    assert str(design(max_months=60).analyses[0]) == "195 events or month 60"
+    with pytest.raises(bh.SpecError, match="Analysis.max_months: only used with an events trigger"):
+        Analysis(patients=100, max_months=60)
