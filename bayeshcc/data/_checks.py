@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import numbers
+from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -10,46 +11,167 @@ import pandas as pd
 from bayeshcc.errors import DataError, format_rows
 
 __all__ = [
+    "arm_mapping",
     "as_cutpoints",
+    "as_names",
+    "distinct_roles",
+    "label_column",
     "require_columns",
     "require_count_column",
+    "require_finite",
+    "require_numeric",
     "require_finite_nonnegative",
+    "require_rounding",
+    "require_rows",
 ]
 
 
 def require_columns(df: pd.DataFrame, columns: Iterable[str], *, what: str) -> None:
-    """Raise DataError if any of ``columns`` is missing from ``df``."""
+    """Raise DataError if ``df`` is not a DataFrame, or a column of ``columns`` is missing or repeated.
+
+    pandas allows two columns with one label; ``df[label]`` is then a frame, so a repeated
+    column the container needs is refused rather than one copy being used silently.
+    """
     if not isinstance(df, pd.DataFrame):
         raise DataError(f"{what}: expected a pandas DataFrame, got {type(df).__name__}")
+    columns = list(columns)
     missing = [c for c in columns if c not in df.columns]
     if missing:
         raise DataError(
             f"{what}: missing column(s) {missing}; the frame has columns {list(df.columns)}"
         )
-
-
-def _numeric(df: pd.DataFrame, column: str, *, what: str) -> np.ndarray:
-    col = df[column]
-    if col.dtype == bool or not pd.api.types.is_numeric_dtype(col):
-        bad = [i for i, v in zip(df.index, col, strict=True) if not _is_number(v)]
+    labels = list(df.columns)
+    dup = [c for c in dict.fromkeys(columns) if labels.count(c) > 1]
+    if dup:
+        counts = ", ".join(f"'{c}' x{labels.count(c)}" for c in dup)
         raise DataError(
-            f"{what}: column '{column}' must be numeric; non-numeric values in "
-            f"{format_rows(bad)} (e.g. {col.loc[bad[0]]!r})"
-            if bad
-            else f"{what}: column '{column}' must be numeric, got dtype {col.dtype}"
+            f"{what}: the frame has duplicate column(s) {counts}; rename or drop the extra "
+            "copies so each column the data need appears once"
         )
-    return col.to_numpy(dtype=float)
 
 
-def _is_number(v: object) -> bool:
-    return isinstance(v, int | float | np.integer | np.floating) and not isinstance(v, bool)
+def require_rows(df: pd.DataFrame, *, what: str, expected: str = "") -> None:
+    """Raise DataError if ``df`` has no rows (``expected`` says what a row is)."""
+    if len(df) == 0:
+        raise DataError(f"{what}: the frame has no rows" + (f"; expected {expected}" if expected else ""))
+
+
+def distinct_roles(*, what: str, **roles: object) -> None:
+    """Raise DataError if one column is named for two roles (e.g. ``responders="n", n="n"``)."""
+    seen: dict[object, str] = {}
+    for role, col in roles.items():
+        if col is None:
+            continue
+        if col in seen:
+            raise DataError(
+                f"{what}: column {col!r} is given for both {seen[col]}= and {role}=; each role "
+                "needs its own column"
+            )
+        seen[col] = role
+
+
+def as_names(names: object, *, field: str, what: str) -> tuple:
+    """A tuple of names from a list of names or a single name (``"age"`` is one name, not letters).
+
+    Raises DataError for anything else (a number, a mapping, None) and for a repeated name.
+    """
+    if isinstance(names, str):
+        return (names,)
+    if isinstance(names, Mapping) or not isinstance(names, Iterable):
+        raise DataError(f"{what}: {field} must be a name or a list of names, got {names!r}")
+    out = tuple(names)
+    dup = [n for n in dict.fromkeys(out) if out.count(n) > 1]
+    if dup:
+        raise DataError(f"{what}: {field} repeats {dup}; each name must appear once")
+    return out
+
+
+def label_column(df: pd.DataFrame, column: str, *, what: str, noun: str = "arm") -> np.ndarray:
+    """Labels of ``df[column]`` as str; DataError for missing or blank labels, or two labels that
+    read the same as text (``1`` and ``"1"``), naming the rows."""
+    col = df[column]
+    values = col.to_numpy(dtype=object)
+    miss = col.isna().to_numpy() | np.array([isinstance(v, str) and not v.strip() for v in values],
+                                            dtype=bool)
+    if miss.any():
+        raise DataError(
+            f"{what}: column '{column}' has missing {noun} labels (NaN, empty or blank) in "
+            f"{format_rows(df.index[miss])}; every row needs one"
+        )
+    text = col.astype(str).to_numpy(dtype=object)
+    for t in dict.fromkeys(text):
+        raw = list(dict.fromkeys(repr(v) for v in values[text == t]))
+        if len(raw) > 1:
+            raise DataError(
+                f"{what}: column '{column}' has labels {', '.join(raw)} that all read as "
+                f"{t!r} ({format_rows(df.index[text == t])}); use one spelling per label"
+            )
+    return text
+
+
+def require_numeric(df: pd.DataFrame, column: str, *, what: str, allow_bool: bool = False) -> np.ndarray:
+    """``df[column]`` as float (NaN for missing); DataError naming only the offending cells.
+
+    Refused: text that is not a number (only those cells are named), numbers stored as text,
+    True/False (unless ``allow_bool``) and complex values.
+    """
+    col = df[column]
+    dtype = col.dtype
+    if pd.api.types.is_bool_dtype(dtype):
+        if allow_bool:
+            return col.to_numpy(dtype=float, na_value=np.nan)
+        raise DataError(
+            f"{what}: column '{column}' holds True/False values (dtype {dtype}); expected numbers"
+        )
+    if pd.api.types.is_complex_dtype(dtype):
+        z = col.to_numpy()
+        rows = df.index[np.imag(z) != 0] if np.any(np.imag(z) != 0) else df.index
+        i = int(np.argmax(np.imag(z) != 0))
+        raise DataError(
+            f"{what}: column '{column}' holds complex numbers (dtype {dtype}; e.g. {complex(z[i])} in "
+            f"{format_rows(rows)}); expected real numbers"
+        )
+    if pd.api.types.is_numeric_dtype(dtype):
+        return col.to_numpy(dtype=float, na_value=np.nan)
+    values = col.to_numpy(dtype=object)
+    kinds = [_cell_kind(v) for v in values]
+    for kind, why in (
+        ("bad", "must be numeric; non-numeric value(s)"),
+        ("text", "must be numeric; it holds numbers stored as text, e.g."),
+    ):
+        sel = np.array([k == kind for k in kinds], dtype=bool)
+        if sel.any():
+            examples = ", ".join(list(dict.fromkeys(repr(v) for v in values[sel]))[:3])
+            hint = "" if kind == "bad" else "; convert the column with pandas.to_numeric first"
+            raise DataError(
+                f"{what}: column '{column}' {why} {examples} in {format_rows(df.index[sel])}{hint}"
+            )
+    return np.array([np.nan if k == "missing" else float(v) for v, k in zip(values, kinds,
+                                                                             strict=True)])
+
+
+def _cell_kind(v: object) -> str:
+    """'number', 'missing', 'text' (a string that reads as a number) or 'bad'."""
+    if isinstance(v, bool | np.bool_):
+        return "bad"
+    if isinstance(v, numbers.Real):
+        return "missing" if np.isnan(float(v)) else "number"
+    if v is None or v is pd.NA or v is pd.NaT:
+        return "missing"
+    if isinstance(v, str):
+        try:
+            float(v)
+        except ValueError:
+            return "bad"
+        return "text"
+    return "bad"
 
 
 def require_finite_nonnegative(
     df: pd.DataFrame, column: str, *, what: str, allow_inf: bool = False
 ) -> np.ndarray:
     """Return ``df[column]`` as floats; raise DataError naming rows with NaN, inf or negatives."""
-    x = _numeric(df, column, what=what)
+    x = require_numeric(df, column, what=what)
     idx = df.index.to_numpy()
     nan = np.isnan(x)
     if nan.any():
@@ -70,6 +192,51 @@ def require_finite_nonnegative(
             f"({format_rows(idx[neg])}); values must be >= 0"
         )
     return x
+
+
+def require_finite(df: pd.DataFrame, column: str, *, what: str, allow_bool: bool = False) -> np.ndarray:
+    """Return ``df[column]`` as floats (any sign); raise DataError naming missing or infinite rows."""
+    x = require_numeric(df, column, what=what, allow_bool=allow_bool)
+    bad = ~np.isfinite(x)
+    if bad.any():
+        raise DataError(
+            f"{what}: column '{column}' has {bad.sum()} missing or infinite value(s) "
+            f"({format_rows(df.index[bad])}); every row needs a finite value"
+        )
+    return x
+
+
+def arm_mapping(mapping: object, arms: Sequence[str], *, field: str, what: str) -> dict:
+    """``mapping`` (arm -> value) keyed by the arms' text labels; DataError naming ``field`` when it
+    is not a mapping, lacks an arm, or has two keys that read the same (``1`` and ``"1"``)."""
+    if not isinstance(mapping, Mapping):
+        raise DataError(
+            f"{what}: {field} must be a mapping of arm -> number (e.g. {{{arms[0]!r}: 50}}), "
+            f"got {mapping!r}"
+        )
+    out: dict = {}
+    for k, v in mapping.items():
+        if str(k) in out:
+            raise DataError(f"{what}: {field} has two keys that read as {str(k)!r}")
+        out[str(k)] = v
+    missing = [a for a in arms if a not in out]
+    if missing:
+        raise DataError(
+            f"{what}: {field} has no entry for arm(s) {missing}; it has {list(mapping)}"
+        )
+    return out
+
+
+def require_rounding(rounding: object, *, what: str) -> float:
+    """The precision of published proportions: a number in (0, 1); DataError otherwise."""
+    if not isinstance(rounding, numbers.Real) or isinstance(rounding, bool | np.bool_) or not (
+        0 < float(rounding) < 1
+    ):
+        raise DataError(
+            f"{what}: rounding must be a number in (0, 1), the precision of the published "
+            f"proportions (0.001 for percentages with one decimal), got {rounding!r}"
+        )
+    return float(rounding)
 
 
 def require_count_column(df: pd.DataFrame, column: str, *, what: str) -> np.ndarray:

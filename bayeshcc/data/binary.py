@@ -8,19 +8,18 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from bayeshcc.data._checks import NamedControl, require_columns, require_count_column
+from bayeshcc.data._checks import (
+    NamedControl,
+    as_names,
+    distinct_roles,
+    label_column,
+    require_columns,
+    require_count_column,
+    require_rows,
+)
 from bayeshcc.errors import DataError, format_rows
 
 __all__ = ["AETable", "BinaryData", "OrdinalData"]
-
-
-def _arm_labels(df: pd.DataFrame, column: str, *, what: str) -> np.ndarray:
-    col = df[column]
-    if col.isna().any():
-        raise DataError(
-            f"{what}: column '{column}' has missing labels ({format_rows(df.index[col.isna()])})"
-        )
-    return col.astype(str).to_numpy(dtype=object)
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -58,8 +57,9 @@ class BinaryData(NamedControl):
         Raises
         ------
         DataError
-            Missing columns, repeated arms, negative or non-integer counts, ``n == 0`` or
-            responders > n.
+            Missing or duplicated columns, one column given for two roles, no rows, missing or
+            repeated arms, non-numeric (text, True/False, complex), negative or non-integer
+            counts, ``n == 0`` or responders > n.
 
         Examples
         --------
@@ -69,8 +69,10 @@ class BinaryData(NamedControl):
         BinaryData(RECIST: HAIC 18/55, Sorafenib 1/59)
         """
         what = "BinaryData"
+        distinct_roles(what=what, arm=arm, responders=responders, n=n)
         require_columns(df, [arm, responders, n], what=what)
-        arms = _arm_labels(df, arm, what=what)
+        require_rows(df, what=what, expected="one row per arm")
+        arms = label_column(df, arm, what=what)
         dup = pd.Series(arms).duplicated().to_numpy()
         if dup.any():
             raise DataError(
@@ -142,14 +144,26 @@ class OrdinalData:
         Raises
         ------
         DataError
-            Missing columns, categories not in ``categories``, an arm missing a category or
-            listing one twice, negative or non-integer counts, an arm with no patients.
+            Missing or duplicated columns, one column given for two roles, no rows, missing
+            labels, categories not in ``categories`` (or ``categories`` empty or repeating a
+            name), an arm missing a category or listing one twice, non-numeric, negative or
+            non-integer counts, an arm with no patients.
         """
         what = "OrdinalData"
+        distinct_roles(what=what, arm=arm, category=category, count=count)
         require_columns(df, [arm, category, count], what=what)
-        arms = _arm_labels(df, arm, what=what)
-        cats = df[category].astype(str).to_numpy(dtype=object)
-        categories = tuple(str(c) for c in categories)
+        require_rows(df, what=what, expected="one row per arm and category")
+        arms = label_column(df, arm, what=what)
+        cats = label_column(df, category, what=what, noun="category")
+        categories = as_names(
+            tuple(str(c) for c in as_names(categories, field="categories", what=what)),
+            field="categories", what=what,
+        )
+        if len(categories) < 2:
+            raise DataError(
+                f"{what}: categories must list at least two ordered categories, got "
+                f"{list(categories)}"
+            )
         unknown = ~np.isin(cats, categories)
         if unknown.any():
             raise DataError(
@@ -186,7 +200,8 @@ class OrdinalData:
 
     def to_binary(self, responders: Sequence[str] = ("CR", "PR")) -> BinaryData:
         """Collapse to responders / n, e.g. objective response = CR + PR."""
-        responders = [str(r) for r in responders]
+        what = "OrdinalData.to_binary"
+        responders = [str(r) for r in as_names(responders, field="responders", what=what)]
         unknown = [r for r in responders if r not in self.categories]
         if unknown:
             raise DataError(
@@ -239,16 +254,26 @@ class AETable:
         Raises
         ------
         DataError
-            Missing columns or labels, negative or non-integer counts, count > n, an arm whose
-            ``n`` differs between rows, repeated system/event/arm/grade rows.
+            Missing or duplicated columns, one column given for two roles, no rows, missing
+            labels, non-numeric, negative or non-integer counts, ``n == 0``, count > n, an arm
+            whose ``n`` differs between rows, repeated system/event/arm/grade rows.
         """
         what = "AETable"
+        distinct_roles(what=what, system=system, event=event, arm=arm, grade=grade, count=count,
+                       n=n)
         require_columns(df, [system, event, arm, grade, count, n], what=what)
-        arms = _arm_labels(df, arm, what=what)
-        for col in (system, event, grade):
-            _arm_labels(df, col, what=what)
+        require_rows(df, what=what, expected="one row per system, event, arm and grade")
+        arms = label_column(df, arm, what=what)
+        labels = {c: label_column(df, c, what=what, noun=r) for c, r in
+                  ((system, "system"), (event, "event"), (grade, "grade"))}
         k = require_count_column(df, count, what=what)
         m = require_count_column(df, n, what=what)
+        zero = m == 0
+        if zero.any():
+            raise DataError(
+                f"{what}: column '{n}' (patients in the arm) must be > 0; arm(s) "
+                f"{sorted(set(arms[zero]))} have n = 0 ({format_rows(df.index[zero])})"
+            )
         over = k > m
         if over.any():
             raise DataError(
@@ -257,10 +282,10 @@ class AETable:
             )
         frame = pd.DataFrame(
             {
-                "system": df[system].astype(str).to_numpy(),
-                "event": df[event].astype(str).to_numpy(),
+                "system": labels[system],
+                "event": labels[event],
                 "arm": arms,
-                "grade": df[grade].astype(str).to_numpy(),
+                "grade": labels[grade],
                 "count": k,
                 "n": m,
             }

@@ -12,6 +12,9 @@ import pandas as pd
 from bayeshcc.data._checks import (
     NamedControl,
     as_cutpoints,
+    as_names,
+    distinct_roles,
+    label_column,
     require_columns,
     require_count_column,
     require_finite_nonnegative,
@@ -104,15 +107,14 @@ class IntervalData(NamedControl):
         window = [c for c in (censor_from, censor_to) if c is not None]
         if len(window) == 1:
             raise DataError(f"{what}: give both censor_from and censor_to, or neither")
+        distinct_roles(what=what, arm=arm, start=start, end=end, at_risk=at_risk, events=events,
+                       censored=censored)
         require_columns(df, names + window, what=what)
         if len(df) == 0:
             raise DataError(f"{what}: the frame has no rows")
-        if df[arm].isna().any():
-            rows = df.index[df[arm].isna().to_numpy()]
-            raise DataError(f"{what}: column '{arm}' has missing arm labels ({format_rows(rows)})")
         out = pd.DataFrame(
             {
-                "arm": df[arm].astype(str).to_numpy(),
+                "arm": label_column(df, arm, what=what),
                 "start": require_finite_nonnegative(df, start, what=what),
                 "end": require_finite_nonnegative(df, end, what=what, allow_inf=True),
                 "at_risk": require_count_column(df, at_risk, what=what),
@@ -144,7 +146,8 @@ class IntervalData(NamedControl):
         if arms is None:
             arms = present
         else:
-            arms = tuple(str(a) for a in arms)
+            arms = as_names(tuple(map(str, as_names(arms, field="arms", what=what))), field="arms",
+                            what=what)
             if sorted(arms) != sorted(present):
                 raise DataError(
                     f"{what}: arms={list(arms)} must list exactly the arms in column '{arm}' "
@@ -184,6 +187,12 @@ class IntervalData(NamedControl):
             the patients, e.g. from the first and last enrolment dates.
         rounding : float
             Precision of the published proportions (0.001 for percentages with one decimal).
+
+        Raises
+        ------
+        DataError
+            Missing, blank or duplicated columns/labels; ``n`` or ``events`` not a mapping with
+            every arm; ``rounding`` not a number in (0, 1); landmarks that are not exact counts.
 
         Returns
         -------

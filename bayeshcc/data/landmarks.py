@@ -7,7 +7,15 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from bayeshcc.data._checks import require_columns, require_finite_nonnegative
+from bayeshcc.data._checks import (
+    arm_mapping,
+    distinct_roles,
+    label_column,
+    require_columns,
+    require_finite_nonnegative,
+    require_rounding,
+    require_rows,
+)
 from bayeshcc.errors import DataError, format_rows
 
 __all__ = ["COLUMNS", "landmark_rows"]
@@ -30,7 +38,10 @@ def landmark_rows(
 ) -> pd.DataFrame:
     """Life-table rows (columns :data:`COLUMNS`) from landmark survival; see ``IntervalData.from_landmarks``."""
     what = "IntervalData.from_landmarks"
+    distinct_roles(what=what, arm=arm, time=time, survival=survival)
     require_columns(landmarks, [arm, time, survival], what=what)
+    require_rows(landmarks, what=what, expected="one row per arm and landmark time")
+    rounding = require_rounding(rounding, what=what)
     lo, hi = _follow_up(follow_up, what=what)
     times = require_finite_nonnegative(landmarks, time, what=what)
     surv = require_finite_nonnegative(landmarks, survival, what=what)
@@ -41,14 +52,13 @@ def landmark_rows(
             f"{format_rows(landmarks.index[above])} have {surv[above].tolist()} "
             "(percentages? divide by 100)"
         )
-    arms = tuple(dict.fromkeys(landmarks[arm].astype(str)))
-    for name, mapping in (("n", n), ("events", events)):
-        missing = [a for a in arms if a not in mapping]
-        if missing:
-            raise DataError(f"{what}: {name} has no entry for arm(s) {missing}")
+    labels = label_column(landmarks, arm, what=what)
+    arms = tuple(dict.fromkeys(labels))
+    n = arm_mapping(n, arms, field="n", what=what)
+    events = arm_mapping(events, arms, field="events", what=what)
     rows = []
     for a in arms:
-        sel = (landmarks[arm].astype(str) == a).to_numpy()
+        sel = labels == a
         t, s, idx = times[sel], surv[sel], landmarks.index[sel]
         order = np.argsort(t, kind="stable")
         t, s, idx = t[order], s[order], idx[order]

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-from bayeshcc.data._checks import require_columns
+from bayeshcc.data._checks import require_columns, require_numeric
 from bayeshcc.errors import DataError, format_rows
 
 __all__ = ["SurvivalSummary"]
@@ -27,7 +28,10 @@ class SurvivalSummary:
     endpoint : str
         E.g. ``"OS"``, ``"PFS"``, ``"SPP"``.
     medians : pandas.DataFrame
-        Columns ``arm, estimate, lower, upper`` (NaN where the paper gives no interval).
+        Columns ``arm, estimate, lower, upper`` (NaN where the paper gives no interval). A median
+        or limit that was not reached is given as ``"NR"`` or ``"not reached"`` (any case) or
+        ``inf`` and stored as ``inf``; in a column holding such text, the other entries may be
+        numbers written as text (``"7.8"``), as a CSV reader leaves them.
     hazard_ratios : pandas.DataFrame, optional
         Columns ``treatment, control, estimate, lower, upper, p_value, model``.
     landmarks : pandas.DataFrame, optional
@@ -40,8 +44,9 @@ class SurvivalSummary:
     Raises
     ------
     DataError
-        Missing columns, lower > estimate > upper, HR <= 0, p-values outside [0, 1], landmark
-        survival outside [0, 1] or increasing over time.
+        Missing columns, a non-numeric value (other than a not-reached median), a negative
+        median, lower > estimate > upper, HR <= 0, p-values outside [0, 1], landmark survival
+        outside [0, 1] or increasing over time.
     """
 
     endpoint: str
@@ -57,11 +62,16 @@ class SurvivalSummary:
     def __post_init__(self) -> None:
         what = f"SurvivalSummary({self.endpoint})"
         require_columns(self.medians, MEDIAN_COLUMNS, what=f"{what}.medians")
-        object.__setattr__(self, "medians", self.medians.loc[:, list(MEDIAN_COLUMNS)].copy())
+        med = self.medians.loc[:, list(MEDIAN_COLUMNS)].copy()
+        for c in ("estimate", "lower", "upper"):
+            med[c] = _median_column(med, c, what=f"{what}.medians")
+        object.__setattr__(self, "medians", med)
         _check_interval(self.medians, what=f"{what}.medians")
         if self.hazard_ratios is not None:
             require_columns(self.hazard_ratios, HR_COLUMNS, what=f"{what}.hazard_ratios")
             hr = self.hazard_ratios.loc[:, list(HR_COLUMNS)].copy()
+            for c in ("estimate", "lower", "upper", "p_value"):
+                hr[c] = require_numeric(hr, c, what=f"{what}.hazard_ratios")
             object.__setattr__(self, "hazard_ratios", hr)
             _check_interval(hr, what=f"{what}.hazard_ratios")
             nonpos = hr["estimate"].to_numpy(dtype=float) <= 0
@@ -80,6 +90,8 @@ class SurvivalSummary:
         if self.landmarks is not None:
             require_columns(self.landmarks, LANDMARK_COLUMNS, what=f"{what}.landmarks")
             lm = self.landmarks.loc[:, list(LANDMARK_COLUMNS)].copy()
+            for c in ("time", "survival"):
+                lm[c] = require_numeric(lm, c, what=f"{what}.landmarks")
             object.__setattr__(self, "landmarks", lm)
             s = lm["survival"].to_numpy(dtype=float)
             bad = (s < 0) | (s > 1) | np.isnan(s)
@@ -104,8 +116,8 @@ class SurvivalSummary:
 
     def __repr__(self) -> str:
         meds = "; ".join(
-            f"{r.arm} median {r.estimate:g}"
-            + ("" if np.isnan(r.lower) else f" ({r.lower:g}-{r.upper:g})")
+            f"{r.arm} median {_fmt(r.estimate)}"
+            + ("" if np.isnan(r.lower) else f" ({_fmt(r.lower)}-{_fmt(r.upper)})")
             for r in self.medians.itertuples()
         )
         return f"SurvivalSummary({self.endpoint}: {meds} {self.time_unit})"
@@ -121,3 +133,41 @@ def _check_interval(df: pd.DataFrame, *, what: str) -> None:
         raise DataError(
             f"{what}: need lower <= estimate <= upper; not so in {format_rows(df.index[bad])}"
         )
+
+
+NOT_REACHED = ("nr", "not reached", "inf", "infinity")
+
+
+def _fmt(x: float) -> str:
+    return "NR" if np.isposinf(x) else f"{x:g}"
+
+
+def _median_column(df: pd.DataFrame, column: str, *, what: str) -> np.ndarray:
+    """Medians (or limits) as float: ``inf`` for not reached, NaN for not given; DataError else."""
+    values = df[column].to_numpy(dtype=object)
+    out = np.full(len(values), np.nan)
+    bad = np.zeros(len(values), dtype=bool)
+    for i, v in enumerate(values):
+        if isinstance(v, str):
+            text = v.strip().lower()
+            if text in NOT_REACHED:
+                out[i] = np.inf
+                continue
+            try:
+                v = float(text)
+            except ValueError:
+                bad[i] = True
+                continue
+        if isinstance(v, bool | np.bool_) or not (v is None or v is pd.NA or isinstance(v, numbers.Real)):
+            bad[i] = True
+        elif v is not None and v is not pd.NA:
+            out[i] = float(v)
+    bad |= (out < 0) | np.isneginf(out)
+    if bad.any():
+        examples = ", ".join(list(dict.fromkeys(repr(v) for v in values[bad]))[:3])
+        raise DataError(
+            f"{what}: column '{column}' must hold times >= 0, NaN where not given, or 'NR' / "
+            f"'not reached' / inf for a median not reached; found {examples} in "
+            f"{format_rows(df.index[bad])}"
+        )
+    return out

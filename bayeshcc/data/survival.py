@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -11,8 +12,13 @@ import pandas as pd
 from bayeshcc.data._checks import (
     NamedControl,
     as_cutpoints,
+    as_names,
+    distinct_roles,
+    label_column,
     require_columns,
+    require_finite,
     require_finite_nonnegative,
+    require_rows,
 )
 from bayeshcc.errors import DataError, format_rows
 
@@ -75,18 +81,23 @@ class SurvivalData(NamedControl):
             Column names of follow-up time (>= 0, finite) and event indicator (0/1 or bool).
         arm : str, optional
             Column with the treatment arm. Without it every patient is in one arm named ``"all"``.
-        covariates : sequence of str
-            Numeric covariate columns to keep (no missing values).
-        arms : sequence of str, optional
+        covariates : str or sequence of str
+            Numeric (or True/False) covariate columns to keep (no missing or infinite values).
+            A single string is one column name: ``covariates="age"`` means ``["age"]``.
+        arms : str or sequence of str, optional
             Arm order. Every arm must have patients and every patient's arm must be listed.
+            A single string is one arm name.
         time_unit : str
             Unit of ``time`` (default months).
 
         Raises
         ------
         DataError
-            Missing columns; NaN, infinite or negative times; event values other than
-            0/1/True/False; missing arms; an arm with no patients; non-numeric or missing covariates.
+            Missing or duplicated columns; one column given for two roles; an empty frame;
+            non-numeric (text, complex, True/False), NaN, infinite or negative times; event values
+            other than 0/1/True/False (numbers stored as text included); missing or blank arm
+            labels; an arm with no patients; non-numeric, missing or infinite covariates.
+            Messages name the offending rows and values only.
 
         Examples
         --------
@@ -96,7 +107,8 @@ class SurvivalData(NamedControl):
         {'A': 2, 'B': 1}
         """
         what = "SurvivalData"
-        covariates = tuple(covariates)
+        covariates = as_names(covariates, field="covariates", what=what)
+        distinct_roles(what=what, time=time, event=event, arm=arm)
         clash = [c for c in covariates if c in ("time", "event", "arm") or c in (time, event, arm)]
         if clash or len(set(covariates)) != len(covariates):
             raise DataError(
@@ -107,26 +119,19 @@ class SurvivalData(NamedControl):
             raise DataError(f"{what}: arms= needs arm= (the column holding each patient's arm)")
         cols = [time, event, *([arm] if arm is not None else []), *covariates]
         require_columns(df, cols, what=what)
-        if len(df) == 0:
-            raise DataError(f"{what}: the frame has no rows")
+        require_rows(df, what=what, expected="one row per patient")
         t = require_finite_nonnegative(df, time, what=what)
         ev = _event_column(df, event, what=what)
         if arm is None:
             arm_values = np.full(len(df), SINGLE_ARM, dtype=object)
         else:
-            col = df[arm]
-            missing = col.isna().to_numpy()
-            if missing.any():
-                raise DataError(
-                    f"{what}: column '{arm}' has missing arm labels "
-                    f"({format_rows(df.index[missing])}); every patient needs an arm"
-                )
-            arm_values = col.astype(str).to_numpy(dtype=object)
+            arm_values = label_column(df, arm, what=what)
         present = list(dict.fromkeys(arm_values))
         if arms is None:
             order = tuple(present)
         else:
-            order = tuple(str(a) for a in arms)
+            order = as_names(tuple(str(a) for a in as_names(arms, field="arms", what=what)),
+                             field="arms", what=what)
             stray = [a for a in present if a not in order]
             if stray:
                 rows = df.index[np.isin(arm_values, stray)]
@@ -141,7 +146,7 @@ class SurvivalData(NamedControl):
             {"time": t, "event": ev, "arm": pd.Categorical(arm_values, categories=list(order))}
         )
         for c in covariates:
-            out[c] = require_finite_nonnegative_or_any(df, c, what=what)
+            out[c] = require_finite(df, c, what=what, allow_bool=True)
         out.index = pd.RangeIndex(len(out))
         return cls(frame=out, arms=order, covariates=covariates, time_unit=time_unit)
 
@@ -272,47 +277,25 @@ class SurvivalData(NamedControl):
 
 
 def _event_column(df: pd.DataFrame, column: str, *, what: str) -> np.ndarray:
-    col = df[column]
-    values = col.to_numpy(dtype=object)
-    ok = np.array(
-        [
-            isinstance(v, bool | np.bool_)
-            or (_is_real(v) and float(v) in (0.0, 1.0))
-            for v in values
-        ],
-        dtype=bool,
-    )
-    if not ok.all():
-        bad = df.index[~ok]
-        examples = sorted({repr(v) for v in values[~ok]})[:5]
-        raise DataError(
-            f"{what}: column '{column}' must be 0/1 or True/False; found {', '.join(examples)} "
-            f"in {format_rows(bad)}"
-        )
+    values = df[column].to_numpy(dtype=object)
+    kinds = np.array([_event_kind(v) for v in values], dtype=object)
+    for kind, hint in (("bad", ""), ("text", "; these are text: convert the column to numbers first")):
+        sel = kinds == kind
+        if sel.any():
+            examples = ", ".join(list(dict.fromkeys(repr(v) for v in values[sel]))[:5])
+            raise DataError(
+                f"{what}: column '{column}' must be 0/1 or True/False; found {examples} "
+                f"in {format_rows(df.index[sel])}{hint}"
+            )
     return np.array([bool(v) for v in values], dtype=bool)
 
 
-def _is_real(v: object) -> bool:
-    return isinstance(v, int | float | np.integer | np.floating) and not (
-        isinstance(v, float | np.floating) and np.isnan(v)
-    )
-
-
-def require_finite_nonnegative_or_any(df: pd.DataFrame, column: str, *, what: str) -> np.ndarray:
-    """Covariates: numeric (bool allowed) and finite; negative values are fine."""
-    col = df[column]
-    if col.dtype == bool:
-        return col.to_numpy(dtype=float)
-    if not pd.api.types.is_numeric_dtype(col):
-        raise DataError(
-            f"{what}: covariate '{column}' must be numeric (dtype {col.dtype}); encode categories "
-            "as 0/1 indicator columns first"
-        )
-    x = col.to_numpy(dtype=float)
-    bad = ~np.isfinite(x)
-    if bad.any():
-        raise DataError(
-            f"{what}: covariate '{column}' has {bad.sum()} missing or infinite value(s) "
-            f"({format_rows(df.index[bad])}); complete-case data are needed"
-        )
-    return x
+def _event_kind(v: object) -> str:
+    """'ok' (True/False, 0 or 1), 'text' ('0', '1', 'true', 'false' as strings) or 'bad'."""
+    if isinstance(v, bool | np.bool_):
+        return "ok"
+    if isinstance(v, numbers.Real):
+        return "ok" if float(v) in (0.0, 1.0) else "bad"
+    if isinstance(v, str) and v.strip().lower() in ("0", "1", "0.0", "1.0", "true", "false"):
+        return "text"
+    return "bad"

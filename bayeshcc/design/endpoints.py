@@ -124,6 +124,11 @@ class SurvivalEndpoint(Endpoint):
     def check_scenario(self, design: DesignLike, scenario: Scenario) -> None:
         if not scenario.control_hazards:
             raise SpecError("scenario: the survival endpoint needs a control median or hazards")
+        if scenario.response_rates is not None:
+            raise SpecError(
+                "scenario.response_rates: the design's analysis is a survival model, so response "
+                "rates would be ignored; leave them out (or analyse response with BinomialResponse)"
+            )
         reach = expected_max_events(design, scenario)
         for i, a in enumerate(design.analyses):
             if a.events is not None and a.events > reach:

@@ -32,8 +32,11 @@ _SELECTORS = ("interval", "time", "tau")
 def _threshold(name: str, value: object) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float | np.floating | np.integer):
         raise SpecError(f"{name}: expected a probability, got {value!r}")
-    if not 0 <= value <= 1:
-        raise SpecError(f"{name}: expected a probability in [0, 1], got {value!r}")
+    if not 0 < value < 1:
+        raise SpecError(
+            f"{name}: expected a probability strictly between 0 and 1, got {value!r} (a bar of 0 "
+            "or 1 is always or never cleared: the rule would decide nothing)"
+        )
     return float(value)
 
 

@@ -142,6 +142,7 @@ class TrialDesign:
                 f"TrialDesign.n_patients: {n:,} exceeds the limit of {MAX_PATIENTS:,} patients per trial"
             )
         s(self, "n_patients", n)
+        _check_both_arms(self.allocation, n, self.randomization)
         if not isinstance(accrual, Accrual):
             raise SpecError(
                 f"TrialDesign.accrual: expected an Accrual, got {type(accrual).__name__}"
@@ -169,6 +170,12 @@ class TrialDesign:
                 f"TrialDesign.futility[{k - 1}]: the final analysis takes no futility rule (a trial "
                 "that does not meet the final success rule already counts as futility); use None"
             )
+        for i, (win, lose) in enumerate(zip(success_rules, futility_rules, strict=True)):
+            if win is not None and lose is not None and str(win) == str(lose):
+                raise SpecError(
+                    f"TrialDesign.futility[{i}]: the same rule as success[{i}] ({win}); success is "
+                    "checked first, so this futility rule could never stop a trial"
+                )
         s(self, "success", success_rules)
         s(self, "futility", futility_rules)
 
@@ -278,3 +285,33 @@ def _per_look(
         except SpecError as err:
             raise SpecError(f"TrialDesign.{name}[{i}]: {err}") from None
     return tuple(bound)
+
+
+#: Largest accepted chance that simple randomization leaves an arm without a patient.
+_EMPTY_ARM_TOLERANCE = 1e-6
+
+
+def _check_both_arms(allocation: tuple[int, int], n: int, randomization: str) -> None:
+    """SpecError if the allocation can leave an arm of an ``n``-patient trial without a patient."""
+    c, t = allocation
+    size = c + t
+    if randomization == "blocked":
+        # full blocks hold c and t; the last, partial block may hold only the other arm
+        fewest = {"control": (n // size) * c + max(0, n % size - t),
+                  "treatment": (n // size) * t + max(0, n % size - c)}
+        empty = [arm for arm, k in fewest.items() if k < 1]
+        if empty:
+            raise SpecError(
+                f"TrialDesign.allocation: {t}:{c} (treatment:control) in blocks of {size} with "
+                f"n_patients={n} can leave the {empty[0]} arm without a patient; enlarge n_patients "
+                "or change the allocation"
+            )
+        return
+    p_empty = (t / size) ** n + (c / size) ** n
+    if p_empty > _EMPTY_ARM_TOLERANCE:
+        raise SpecError(
+            f"TrialDesign.allocation: with simple randomization, {t}:{c} and n_patients={n}, a trial "
+            f"has no patient in one arm with probability {p_empty:.2g} (accepted: at most "
+            f"{_EMPTY_ARM_TOLERANCE:g}); enlarge n_patients or use blocked randomization"
+        )
+

@@ -193,3 +193,34 @@ def test_simulate_rejects_bad_arguments():
     )
     with pytest.raises(SpecError, match="cutpoints"):
         simulate(design(analysis=per_arm), s, n_trials=10, seed=1, engine="conjugate")
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"allocation": (1, 5), "n_patients": 4}, r"TrialDesign\.allocation: 5:1 .* leave the control arm"),
+        ({"allocation": (1, 1), "n_patients": 10, "randomization": "simple"}, r"probability 0\.002"),
+        ({"success": PosteriorProbability("hazard_ratio", "<", 1, threshold=0.975),
+          "futility": [PosteriorProbability("hazard_ratio", "<", 1, threshold=0.975), None],
+          "analyses": [Analysis(events=50), Analysis(events=100)]}, r"TrialDesign\.futility\[0\]: the same rule"),
+    ],
+)
+def test_nonsense_designs_are_refused(kwargs, message):
+    base = {"control": "C", "treatment": "T", "n_patients": 200, "accrual": Accrual(rate=10),
+            "analyses": [Analysis(events=100)], "success": RULE}
+    with pytest.raises(SpecError, match=message):
+        TrialDesign(**{**base, **kwargs})
+
+
+@pytest.mark.parametrize("threshold", [0, 1, 0.0, 1.0])
+def test_a_threshold_of_0_or_1_decides_nothing(threshold):
+    with pytest.raises(SpecError, match="strictly between 0 and 1"):
+        PosteriorProbability("hazard_ratio", "<", 1, threshold=threshold)
+
+
+def test_response_rates_in_a_survival_scenario_are_refused():
+    design = TrialDesign(control="C", treatment="T", n_patients=100, accrual=Accrual(rate=10),
+                         analyses=[Analysis(events=40)], success=RULE)
+    scenario = Scenario.fixed(median=10, response_rates={"control": 0.2, "treatment": 0.3})
+    with pytest.raises(SpecError, match="scenario.response_rates: the design's analysis is a survival model"):
+        simulate(design, scenario, n_trials=10, seed=1)
