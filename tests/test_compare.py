@@ -131,3 +131,18 @@ def test_numeric_arm_codes_work_as_given():
     assert cmp.prob("hazard_ratio", "<", 0.6) == 1.0
     with pytest.raises(bh.DataError, match=r"treatment: unknown arm\(s\) \[2\]"):
         fit.compare(treatment=2)
+
+
+def test_summary_gives_the_probability_of_benefit_and_the_rmst_horizon(data):
+    rng = np.random.default_rng(5)
+    lc = rng.gamma(50, 0.08 / 50, size=(2, 500))
+    lt = rng.gamma(50, 0.07 / 50, size=(2, 500))  # per-arm draws: the HR varies around 0.875
+    h = np.stack([lc, lt], axis=-1)[..., None]
+    fit = fake_survival_fit(h, cutpoints=[0], data=data, effect="per_arm")
+    cmp = fit.compare(treatment="T", control="C", times=[12], tau=24)
+    s = cmp.summary().set_index("quantity")
+    assert s.loc["hazard_ratio", "p_benefit"] == pytest.approx(cmp.prob("hazard_ratio", "<", 1))
+    assert 0.5 < s.loc["hazard_ratio", "p_benefit"] < 1
+    assert s.loc["rmst_difference", "p_benefit"] == pytest.approx(cmp.prob("rmst_difference", ">", 0))
+    assert s.loc["rmst_difference", "tau"] == 24 and np.isnan(s.loc["hazard_ratio", "tau"])
+    assert s.loc["median", "p_benefit"].isna().all()  # per-arm rows have no benefit direction

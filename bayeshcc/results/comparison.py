@@ -56,10 +56,16 @@ class Comparison:
         Returns
         -------
         pandas.DataFrame
-            Columns ``quantity, arm, time, interval, mean, sd, median, eti{P}_lower,
-            eti{P}_upper, unit``. A median not reached within the data shows as ``inf``
-            ("not reached"): its mean is ``inf`` and its bounds are ``inf`` when beyond.
+            Columns ``quantity, arm, time, interval, tau, mean, sd, median, eti{P}_lower,
+            eti{P}_upper, p_benefit, unit``. ``tau`` is the RMST horizon (rmst rows);
+            ``p_benefit`` is the posterior probability that the treatment is better on a contrast,
+            in the quantity's benefit direction (:mod:`bayeshcc.quantities`): P(HR < 1),
+            P(difference > 0), P(ratio > 1); empty for per-arm rows. A median not reached within
+            the data shows as ``inf`` ("not reached"): its mean is ``inf`` and its bounds are
+            ``inf`` when beyond.
         """
+        from bayeshcc.quantities import QUANTITIES
+
         prob = self.interval_prob if prob is None else prob
         check_prob(prob)
         lo_name, hi_name = bound_names(prob)
@@ -74,17 +80,24 @@ class Comparison:
                 labels = {k: v.item() if hasattr(v, "item") else v for k, v in labels.items()}
                 defined = x[~np.isnan(x)]
                 lo, med, hi = _quantiles(defined, q) if defined.size else [np.nan] * 3
+                contrast = QUANTITIES.get(name)
+                p_benefit = np.nan
+                if contrast is not None and defined.size:
+                    better = defined < contrast.null if contrast.benefit == "<" else defined > contrast.null
+                    p_benefit = float(better.mean())
                 rows.append(
                     {
                         "quantity": name,
                         "arm": labels.get("arm", ""),
                         "time": labels.get("time", np.nan),
                         "interval": labels.get("interval", ""),
+                        "tau": self.draws.attrs.get("tau", np.nan) if name.startswith("rmst") else np.nan,
                         "mean": _mean(defined),
                         "sd": float(np.std(defined, ddof=1)) if np.all(np.isfinite(defined)) and defined.size > 1 else np.nan,
                         "median": med,
                         lo_name: lo,
                         hi_name: hi,
+                        "p_benefit": p_benefit,
                         "unit": da.attrs.get("unit", ""),
                     }
                 )
@@ -121,7 +134,9 @@ class Comparison:
     def __repr__(self) -> str:
         unit = f"time in {self.time_unit}, " if self.time_unit else ""
         head = f"Comparison: {self.treatment} vs {self.control} ({unit}{self.interval_prob:.0%} equal-tailed intervals)"
-        table = self.summary().drop(columns=["sd"]).to_string(index=False, float_format=lambda v: f"{v:.3f}")
+        table = self.summary().drop(columns=["sd"])
+        empty = [c for c in ("arm", "time", "interval", "tau") if table[c].isna().all() or (table[c] == "").all()]
+        table = table.drop(columns=empty).to_string(index=False, float_format=lambda v: f"{v:.3f}")
         notes = "".join(f"\nNote: {n}" for n in self.notes)
         return f"{head}\n{table}{notes}"
 
