@@ -14,7 +14,7 @@ from typing import Any
 
 from bayeshcc.errors import SpecError
 
-__all__ = ["NUMBER", "check_table", "parse_toml", "read_toml"]
+__all__ = ["NUMBER", "check_table", "parse_toml", "read_text", "read_toml"]
 
 #: TOML types accepted for a number.
 NUMBER = (int, float)
@@ -28,30 +28,46 @@ def read_toml(path: str | Path) -> dict[str, Any]:
     Raises
     ------
     SpecError
-        The path does not exist, is a directory or unreadable, is binary or not UTF-8, is larger
-        than 1 MB, or is not valid TOML.
+        The path does not exist, is a directory or not a regular file, is unreadable, is binary
+        or not UTF-8, is larger than 1 MB, or is not valid TOML.
+    """
+    return parse_toml(read_text(path, kind="spec file", max_bytes=_MAX_BYTES), source=str(path))
+
+
+def read_text(path: str | Path, *, kind: str, field: str = "", max_bytes: int | None = None) -> str:
+    """A user's text file (a spec, a data CSV) as UTF-8 text, or a one-line SpecError.
+
+    Parameters
+    ----------
+    path : path
+    kind : str
+        What the file should be, for messages ("spec file", "CSV file").
+    field : str
+        The spec key that named the file (e.g. ``'data.file'``), prefixed to messages.
+    max_bytes : int, optional
+        Refuse larger files (read no more than this, so a device or huge file cannot exhaust memory).
     """
     p = Path(path)
+    head = f"{field}: " if field else ""
     if not p.exists():
-        raise SpecError(f"spec file not found: {p}")
+        raise SpecError(f"{head}{kind} not found: {p}")
     if p.is_dir():
-        raise SpecError(f"{p} is a directory; expected a spec file (TOML)")
+        raise SpecError(f"{head}{p} is a directory; expected a {kind}")
     if not p.is_file():
-        raise SpecError(f"{p} is not a regular file; expected a spec file (TOML)")
+        raise SpecError(f"{head}{p} is not a regular file; expected a {kind}")
     try:
         with p.open("rb") as fh:
-            raw = fh.read(_MAX_BYTES + 1)
+            raw = fh.read() if max_bytes is None else fh.read(max_bytes + 1)
     except OSError as e:
-        raise SpecError(f"{p}: cannot read the spec file ({e.strerror or e})") from None
-    if len(raw) > _MAX_BYTES:
-        raise SpecError(f"{p}: larger than {_MAX_BYTES:,} bytes; not a spec file")
+        raise SpecError(f"{head}cannot read {p} ({e.strerror or e})") from None
+    if max_bytes is not None and len(raw) > max_bytes:
+        raise SpecError(f"{head}{p} is larger than {max_bytes:,} bytes; not a {kind}")
     if b"\x00" in raw:
-        raise SpecError(f"{p}: a binary file, not a TOML spec")
+        raise SpecError(f"{head}{p} is a binary file, not a {kind}")
     try:
-        text = raw.decode("utf-8")
+        return raw.decode("utf-8")
     except UnicodeDecodeError as e:
-        raise SpecError(f"{p}: not UTF-8 text (byte {e.start}); save the spec as UTF-8") from None
-    return parse_toml(text, source=str(p))
+        raise SpecError(f"{head}{p} is not UTF-8 text (byte {e.start}); save it as UTF-8") from None
 
 
 def parse_toml(text: str, *, source: str) -> dict[str, Any]:

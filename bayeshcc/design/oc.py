@@ -209,8 +209,9 @@ _ATTRS = {
     "look_patients": {"description": "patients enrolled at each look"},
     "look_events": {"description": "events (survival) or responders (response) at each look"},
     "target_reached": {
-        "description": "1 if the look's trigger was met; 0 if its event target was never reached "
-        "and the look used every event that occurred (NaN after stopping)"
+        "description": "1 if the look's trigger was met; 0 if its event target was not reached: "
+        "its max_months came first, or (without one) too few events ever occurred and the look "
+        "used every event (NaN after stopping)"
     },
     "look_delayed": {
         "description": "1 if the previous look came after this look's own trigger, pushing it "

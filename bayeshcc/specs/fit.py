@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bayeshcc._toml import check_table, read_toml
+from bayeshcc._toml import check_table, read_text, read_toml
 from bayeshcc.errors import DataError, SpecError
 
 __all__ = ["FitSpec", "load_fit_spec"]
@@ -195,20 +195,7 @@ def _read_file(d: dict[str, Any], kind: str, base: Path):
     from bayeshcc.data import BinaryData, IntervalData, SurvivalData
 
     path = (base / d["file"]).resolve()
-    if path.is_dir():
-        raise SpecError(f"'data.file': {path} is a directory; expected a CSV file")
-    if not path.is_file():
-        raise SpecError(f"'data.file': file not found: {path}")
-    try:
-        raw = path.read_bytes()
-    except OSError as e:
-        raise SpecError(f"'data.file': cannot read {path} ({e.strerror or e})") from None
-    if b"\x00" in raw:
-        raise SpecError(f"'data.file': {path.name} is a binary file, not a CSV")
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as e:
-        raise SpecError(f"'data.file': {path.name} is not UTF-8 text (byte {e.start}); save it as UTF-8") from None
+    text = read_text(path, kind="CSV file", field="'data.file'")
     rows = [r for r in csv.reader(io.StringIO(text)) if r]
     if rows:
         ragged = [i + 1 for i, r in enumerate(rows) if len(r) != len(rows[0])]
