@@ -31,7 +31,7 @@ from bayeshcc.design import (
     simulate,
 )
 from bayeshcc.diagnostics import Diagnostics
-from bayeshcc.errors import ConvergenceWarning, DataError, SpecError
+from bayeshcc.errors import ConvergenceWarning, DataError, SparseLookWarning, SpecError
 from bayeshcc.models import (
     FAMILIES,
     Beta,
@@ -65,6 +65,7 @@ __all__ = [
     "Comparison",
     "Decision",
     "ConvergenceWarning",
+    "SparseLookWarning",
     "DataError",
     "Diagnostics",
     "Dropout",

@@ -71,6 +71,8 @@ def _fit(args: argparse.Namespace) -> int:
         if key:
             print(f"== {key} ==")
         print(f"data: {fit.data!r}")
+        if fit.priors:
+            print(f"priors: {fit.priors}")
         t = fit.timings
         print(f"sampler={fit.sampler} seed={fit.seed} compile {t.get('compile', 0):.1f} s, sampling {t.get('sample', 0):.2f} s")
         with pd.option_context("display.width", 160, "display.max_columns", 20):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-__all__ = ["ConvergenceWarning", "DataError", "SpecError", "format_rows"]
+__all__ = ["ConvergenceWarning", "DataError", "SparseLookWarning", "SpecError", "format_rows"]
 
 
 class DataError(ValueError):
@@ -21,6 +21,11 @@ class SpecError(ValueError):
 
 class ConvergenceWarning(UserWarning):
     """MCMC diagnostics failed one of their thresholds (R-hat, ESS, divergences, BFMI)."""
+
+
+class SparseLookWarning(UserWarning):
+    """Simulated trials stopped at a look whose data had an arm (or an arm's interval) without events,
+    so the decision there rested on the analysis prior."""
 
 
 def format_rows(rows: Sequence[int], limit: int = 8) -> str:

@@ -75,6 +75,7 @@ def fake_fit(model, data, posterior, *, seed: int = 0):
     """
     import arviz as az
 
+    model = model.bind(data)
     prepared = model.prepare(data)
     if not isinstance(posterior, xr.Dataset):
         posterior = _posterior(posterior, prepared.coords)

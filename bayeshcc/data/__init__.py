@@ -1,6 +1,7 @@
 """Validated data containers and conversions. Nothing here imports PyMC."""
 
 from bayeshcc.data.binary import AETable, BinaryData, OrdinalData
+from bayeshcc.data.cutpoints import parse_cutpoints, quantile_cutpoints
 from bayeshcc.data.intervals import IntervalData
 from bayeshcc.data.summaries import SurvivalSummary
 from bayeshcc.data.survival import SurvivalData
@@ -12,4 +13,6 @@ __all__ = [
     "OrdinalData",
     "SurvivalData",
     "SurvivalSummary",
+    "parse_cutpoints",
+    "quantile_cutpoints",
 ]

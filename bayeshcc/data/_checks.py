@@ -16,6 +16,8 @@ __all__ = [
     "as_names",
     "distinct_roles",
     "label_column",
+    "label_key",
+    "require_count",
     "require_columns",
     "require_count_column",
     "require_finite",
@@ -23,6 +25,7 @@ __all__ = [
     "require_finite_nonnegative",
     "require_rounding",
     "require_rows",
+    "require_window_column",
 ]
 
 
@@ -87,8 +90,9 @@ def as_names(names: object, *, field: str, what: str) -> tuple:
 
 
 def label_column(df: pd.DataFrame, column: str, *, what: str, noun: str = "arm") -> np.ndarray:
-    """Labels of ``df[column]`` as str; DataError for missing or blank labels, or two labels that
-    read the same as text (``1`` and ``"1"``), naming the rows."""
+    """Labels of ``df[column]`` as str; DataError for missing or blank labels, two labels that
+    read the same as text (``1`` and ``"1"``) or differ only in case or spacing (``"HAIC"`` and
+    ``"HAIC "``, see :func:`label_key`), naming the labels and their rows."""
     col = df[column]
     values = col.to_numpy(dtype=object)
     miss = col.isna().to_numpy() | np.array([isinstance(v, str) and not v.strip() for v in values],
@@ -106,7 +110,26 @@ def label_column(df: pd.DataFrame, column: str, *, what: str, noun: str = "arm")
                 f"{what}: column '{column}' has labels {', '.join(raw)} that all read as "
                 f"{t!r} ({format_rows(df.index[text == t])}); use one spelling per label"
             )
+    groups: dict[str, list[str]] = {}
+    for t in dict.fromkeys(text):
+        groups.setdefault(label_key(t), []).append(t)
+    for spellings in groups.values():
+        if len(spellings) > 1:
+            where = " and ".join(f"{t!r} ({format_rows(df.index[text == t])})" for t in spellings)
+            raise DataError(
+                f"{what}: column '{column}' has {noun} labels {where} that differ only in case or "
+                f"spacing; they would be taken as different {noun}s. Use one spelling per {noun}"
+            )
     return text
+
+
+def label_key(label: object) -> str:
+    """What two labels must share to be refused as one label spelt two ways: the text with
+    surrounding whitespace removed, inner runs of whitespace as one space, case folded.
+
+    ``"HAIC"``, ``"HAIC "``, ``"haic"`` and ``"FOLFOX  HAIC"`` / ``"FOLFOX HAIC"`` pair up this way.
+    """
+    return " ".join(str(label).split()).casefold()
 
 
 def require_numeric(df: pd.DataFrame, column: str, *, what: str, allow_bool: bool = False) -> np.ndarray:
@@ -148,6 +171,38 @@ def require_numeric(df: pd.DataFrame, column: str, *, what: str, allow_bool: boo
             )
     return np.array([np.nan if k == "missing" else float(v) for v, k in zip(values, kinds,
                                                                              strict=True)])
+
+
+def require_window_column(df: pd.DataFrame, column: str, *, what: str) -> np.ndarray:
+    """A follow-up window column as float: NaN where a row has no window, else finite and >= 0.
+
+    The rules of :func:`require_numeric` (text, numbers stored as text, True/False and complex
+    refused, never converted), with a message that says NaN is how a row goes without a window.
+    """
+    col = df[column]
+    if not pd.api.types.is_numeric_dtype(col.dtype):  # object, string, categorical
+        values = col.to_numpy(dtype=object)
+        kinds = np.array([_cell_kind(v) for v in values], dtype=object)
+        for kind, found, hint in (
+            ("bad", "non-numeric value(s)", ""),
+            ("text", "numbers stored as text", "; convert the column with pandas.to_numeric first"),
+        ):
+            sel = kinds == kind
+            if sel.any():
+                examples = ", ".join(list(dict.fromkeys(repr(v) for v in values[sel]))[:3])
+                raise DataError(
+                    f"{what}: column '{column}' must be numeric (NaN where a row has no follow-up "
+                    f"window); {found} in {format_rows(df.index[sel])} (e.g. {examples}){hint}"
+                )
+    x = require_numeric(df, column, what=what)
+    bad = np.isinf(x) | (x < 0)
+    if bad.any():
+        examples = ", ".join(list(dict.fromkeys(repr(float(v)) for v in x[bad]))[:3])
+        raise DataError(
+            f"{what}: column '{column}' must be finite and >= 0 (NaN where a row has no follow-up "
+            f"window); found {examples} in {format_rows(df.index[bad])}"
+        )
+    return x
 
 
 def _cell_kind(v: object) -> str:
@@ -224,7 +279,22 @@ def arm_mapping(mapping: object, arms: Sequence[str], *, field: str, what: str) 
         raise DataError(
             f"{what}: {field} has no entry for arm(s) {missing}; it has {list(mapping)}"
         )
+    extra = [k for k in mapping if str(k) not in arms]
+    if extra:
+        raise DataError(
+            f"{what}: {field} has key(s) {extra} that are not arms of the data (arms: "
+            f"{list(arms)}); each key must be an arm, spelt as in the data"
+        )
     return out
+
+
+def require_count(x: object, *, name: str, what: str, zero: bool = True) -> int:
+    """A whole number (an int, not True/False, a float or text) >= 0, or > 0 unless ``zero``."""
+    ok = isinstance(x, int | np.integer) and not isinstance(x, bool) and (x >= 0 if zero else x > 0)
+    if not ok:
+        need = "a whole number >= 0" if zero else "a whole number > 0"
+        raise DataError(f"{what}: {name} must be {need} (an int), got {x!r}")
+    return int(x)
 
 
 def require_rounding(rounding: object, *, what: str) -> float:
@@ -258,10 +328,19 @@ def as_cutpoints(
 
     The last interval is open: ``[cutpoints[-1], inf)``.
     """
-    try:
-        c = np.asarray(cutpoints, dtype=float)
-    except (TypeError, ValueError):
-        raise error(f"cutpoints must be a list of numbers, got {cutpoints!r}") from None
+    if not (isinstance(cutpoints, np.ndarray) and cutpoints.dtype.kind in "iuf"):
+        if isinstance(cutpoints, str | bytes | Mapping) or not isinstance(cutpoints, Iterable):
+            raise error(f"cutpoints must be a list of numbers, got {cutpoints!r}")
+        cutpoints = list(cutpoints)
+        # text, True/False and complex are refused, not converted ("6" -> 6.0, True -> 1.0)
+        bad = [v for v in cutpoints
+               if isinstance(v, bool | np.bool_) or not isinstance(v, numbers.Real)]
+        if bad:
+            raise error(
+                f"cutpoints must be a list of numbers; {', '.join(repr(v) for v in bad[:3])} "
+                f"in {cutpoints!r} {'is' if len(bad) == 1 else 'are'} not"
+            )
+    c = np.asarray(cutpoints, dtype=float)
     if c.ndim != 1 or c.size == 0:
         raise error(f"cutpoints must be a non-empty 1-D list of times, got {cutpoints!r}")
     if not np.all(np.isfinite(c)):

@@ -58,8 +58,9 @@ class BinaryData(NamedControl):
         ------
         DataError
             Missing or duplicated columns, one column given for two roles, no rows, missing or
-            repeated arms, non-numeric (text, True/False, complex), negative or non-integer
-            counts, ``n == 0`` or responders > n.
+            repeated arms, one arm spelt two ways (``"HAIC"`` and ``"HAIC "``), non-numeric
+            (text, True/False, complex), negative or non-integer counts, ``n == 0`` or
+            responders > n.
 
         Examples
         --------
@@ -145,9 +146,10 @@ class OrdinalData:
         ------
         DataError
             Missing or duplicated columns, one column given for two roles, no rows, missing
-            labels, categories not in ``categories`` (or ``categories`` empty or repeating a
-            name), an arm missing a category or listing one twice, non-numeric, negative or
-            non-integer counts, an arm with no patients.
+            labels or one label spelt two ways (``"PR"`` and ``"pr"``), categories not in
+            ``categories`` (or ``categories`` empty or repeating a name), an arm missing a
+            category or listing one twice, non-numeric, negative or non-integer counts, an arm
+            with no patients.
         """
         what = "OrdinalData"
         distinct_roles(what=what, arm=arm, category=category, count=count)
@@ -255,8 +257,9 @@ class AETable:
         ------
         DataError
             Missing or duplicated columns, one column given for two roles, no rows, missing
-            labels, non-numeric, negative or non-integer counts, ``n == 0``, count > n, an arm
-            whose ``n`` differs between rows, repeated system/event/arm/grade rows.
+            labels or one label spelt two ways (``"Nausea"`` and ``"nausea"``), non-numeric,
+            negative or non-integer counts, ``n == 0``, count > n, an arm whose ``n`` differs
+            between rows, repeated system/event/arm/grade rows.
         """
         what = "AETable"
         distinct_roles(what=what, system=system, event=event, arm=arm, grade=grade, count=count,

@@ -18,6 +18,7 @@ from bayeshcc.data._checks import (
     require_columns,
     require_count_column,
     require_finite_nonnegative,
+    require_window_column,
 )
 from bayeshcc.data.landmarks import COLUMNS, landmark_rows
 from bayeshcc.errors import DataError, format_rows
@@ -98,9 +99,11 @@ class IntervalData(NamedControl):
         Raises
         ------
         DataError
-            Missing columns, negative or non-integer counts, events + censored > at risk, rows of
-            an arm not contiguous in time, at risk not equal to the previous row's at risk minus
-            its events and censored, an open last interval that does not account for everyone.
+            Missing columns, negative or non-integer counts, window columns that are not numbers
+            (text, True/False), infinite or negative, one arm spelt two ways (``"A"``, ``"a "``),
+            events + censored > at risk, rows of an arm not contiguous in time, at risk not equal
+            to the previous row's at risk minus its events and censored, an open last interval
+            that does not account for everyone.
         """
         what = "IntervalData"
         names = [arm, start, end, at_risk, events, censored]
@@ -125,20 +128,7 @@ class IntervalData(NamedControl):
         )
         if window:
             for name, col in (("censor_from", censor_from), ("censor_to", censor_to)):
-                x = pd.to_numeric(df[col], errors="coerce").to_numpy(dtype=float)
-                garbled = np.isnan(x) & df[col].notna().to_numpy()
-                if garbled.any():
-                    raise DataError(
-                        f"{what}: column '{col}' must be numeric (NaN where a row has no window); "
-                        f"non-numeric values in {format_rows(df.index[garbled])} "
-                        f"(e.g. {df[col][garbled].iloc[0]!r})"
-                    )
-                if np.any(np.isinf(x) | (x < 0)):
-                    bad = df.index[np.isinf(x) | (x < 0)]
-                    raise DataError(
-                        f"{what}: column '{col}' must be finite and >= 0 ({format_rows(bad)})"
-                    )
-                out[name] = x
+                out[name] = require_window_column(df, col, what=what)
         else:
             out["censor_from"] = np.nan
             out["censor_to"] = np.nan
@@ -192,7 +182,8 @@ class IntervalData(NamedControl):
         ------
         DataError
             Missing, blank or duplicated columns/labels; ``n`` or ``events`` not a mapping with
-            every arm; ``rounding`` not a number in (0, 1); landmarks that are not exact counts.
+            every arm and only arms, or a value that is not an ``int``; ``follow_up`` not two
+            numbers; ``rounding`` not a number in (0, 1); landmarks that are not exact counts.
 
         Returns
         -------

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import numbers
+from collections.abc import Iterable, Mapping
 
 import numpy as np
 import pandas as pd
@@ -12,6 +13,7 @@ from bayeshcc.data._checks import (
     distinct_roles,
     label_column,
     require_columns,
+    require_count,
     require_finite_nonnegative,
     require_rounding,
     require_rows,
@@ -42,7 +44,7 @@ def landmark_rows(
     require_columns(landmarks, [arm, time, survival], what=what)
     require_rows(landmarks, what=what, expected="one row per arm and landmark time")
     rounding = require_rounding(rounding, what=what)
-    lo, hi = _follow_up(follow_up, what=what)
+    lo, hi = _follow_up(follow_up, what=what, time_unit=time_unit)
     times = require_finite_nonnegative(landmarks, time, what=what)
     surv = require_finite_nonnegative(landmarks, survival, what=what)
     above = surv > 1
@@ -79,7 +81,8 @@ def landmark_rows(
                 f"{t[-1]}: patients censored before a landmark make its proportion a "
                 "Kaplan-Meier estimate, not an exact count"
             )
-        n_a, d_a = _positive_int(n[a], f"n['{a}']", what), _positive_int(events[a], f"events['{a}']", what, zero=True)
+        n_a = require_count(n[a], name=f"n['{a}']", what=what, zero=False)
+        d_a = require_count(events[a], name=f"events['{a}']", what=what)
         if d_a > n_a:
             raise DataError(f"{what}: events['{a}'] = {d_a} exceeds n['{a}'] = {n_a}")
         alive = np.round(n_a * s).astype(int)
@@ -114,19 +117,18 @@ def landmark_rows(
     return pd.DataFrame(rows, columns=list(COLUMNS))
 
 
-def _follow_up(follow_up: tuple[float, float], *, what: str) -> tuple[float, float]:
-    try:
-        lo, hi = (float(x) for x in follow_up)
-    except (TypeError, ValueError):
-        raise DataError(f"{what}: follow_up must be (min, max), got {follow_up!r}") from None
+def _follow_up(follow_up: tuple[float, float], *, what: str, time_unit: str) -> tuple[float, float]:
+    # text and True/False are refused, not read as numbers ("12" -> 12.0, True -> 1.0)
+    if (
+        isinstance(follow_up, str | bytes | Mapping)
+        or not isinstance(follow_up, Iterable)
+        or len(pair := list(follow_up)) != 2
+        or any(isinstance(x, bool | np.bool_) or not isinstance(x, numbers.Real) for x in pair)
+    ):
+        raise DataError(
+            f"{what}: follow_up must be two numbers (min, max) in {time_unit}, got {follow_up!r}"
+        )
+    lo, hi = (float(x) for x in pair)
     if not (np.isfinite(lo) and np.isfinite(hi)) or lo < 0 or hi < lo:
         raise DataError(f"{what}: follow_up must satisfy 0 <= min <= max < inf, got {follow_up!r}")
     return lo, hi
-
-
-def _positive_int(x: object, name: str, what: str, zero: bool = False) -> int:
-    ok = isinstance(x, int | np.integer) and not isinstance(x, bool) and (x >= 0 if zero else x > 0)
-    if not ok:
-        need = "a whole number >= 0" if zero else "a whole number > 0"
-        raise DataError(f"{what}: {name} must be {need}, got {x!r}")
-    return int(x)

@@ -9,7 +9,14 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from bayeshcc.data._checks import require_columns, require_numeric
+from bayeshcc.data._checks import (
+    label_column,
+    label_key,
+    require_columns,
+    require_count,
+    require_finite_nonnegative,
+    require_numeric,
+)
 from bayeshcc.errors import DataError, format_rows
 
 __all__ = ["SurvivalSummary"]
@@ -38,6 +45,9 @@ class SurvivalSummary:
         Columns ``arm, time, survival`` (proportions in [0, 1], Kaplan-Meier estimates unless
         the notes say otherwise).
     n, events : mapping of arm -> int, optional
+        Patients and events per arm: whole numbers (``int``), ``n > 0``, ``events >= 0`` and
+        ``events <= n``; each key an arm named in the medians, landmarks or hazard ratios.
+        Stored as a new ``dict`` keyed by the arm labels as text.
     time_unit : str
     notes : str
 
@@ -45,8 +55,12 @@ class SurvivalSummary:
     ------
     DataError
         Missing columns, a non-numeric value (other than a not-reached median), a negative
-        median, lower > estimate > upper, HR <= 0, p-values outside [0, 1], landmark survival
-        outside [0, 1] or increasing over time.
+        median, lower > estimate > upper, a missing or non-positive HR estimate, an HR of an arm
+        against itself, p-values outside [0, 1], missing or negative landmark times, landmark
+        survival outside [0, 1] or increasing over time; missing or blank arm labels, an arm with
+        two medians or two landmarks at one time, one arm spelt two ways (``"HAIC"`` and
+        ``"HAIC "``, anywhere in the summary); ``n`` or ``events`` not a mapping, with a key that
+        is not an arm, or a value that is not a whole number in range (``events > n`` included).
     """
 
     endpoint: str
@@ -65,6 +79,8 @@ class SurvivalSummary:
         med = self.medians.loc[:, list(MEDIAN_COLUMNS)].copy()
         for c in ("estimate", "lower", "upper"):
             med[c] = _median_column(med, c, what=f"{what}.medians")
+        labels = {"medians": label_column(med, "arm", what=f"{what}.medians")}
+        _no_repeats(med, labels["medians"], what=f"{what}.medians", expected="one median per arm")
         object.__setattr__(self, "medians", med)
         _check_interval(self.medians, what=f"{what}.medians")
         if self.hazard_ratios is not None:
@@ -72,13 +88,23 @@ class SurvivalSummary:
             hr = self.hazard_ratios.loc[:, list(HR_COLUMNS)].copy()
             for c in ("estimate", "lower", "upper", "p_value"):
                 hr[c] = require_numeric(hr, c, what=f"{what}.hazard_ratios")
+            for c in ("treatment", "control"):
+                labels[f"hazard_ratios '{c}'"] = label_column(hr, c, what=f"{what}.hazard_ratios")
+            same = labels["hazard_ratios 'treatment'"] == labels["hazard_ratios 'control'"]
+            if same.any():
+                raise DataError(
+                    f"{what}.hazard_ratios: treatment and control are the same arm in "
+                    f"{format_rows(hr.index[same])}; a hazard ratio compares two arms"
+                )
             object.__setattr__(self, "hazard_ratios", hr)
             _check_interval(hr, what=f"{what}.hazard_ratios")
-            nonpos = hr["estimate"].to_numpy(dtype=float) <= 0
+            est = hr["estimate"].to_numpy(dtype=float)
+            nonpos = ~np.isfinite(est) | (est <= 0)
             if nonpos.any():
                 raise DataError(
-                    f"{what}.hazard_ratios: column 'estimate' must be > 0 "
-                    f"({format_rows(hr.index[nonpos])})"
+                    f"{what}.hazard_ratios: column 'estimate' must be a finite number > 0; found "
+                    f"{', '.join(repr(float(v)) for v in est[nonpos][:3])} in "
+                    f"{format_rows(hr.index[nonpos])}"
                 )
             p = hr["p_value"].to_numpy(dtype=float)
             badp = (p < 0) | (p > 1)
@@ -90,8 +116,11 @@ class SurvivalSummary:
         if self.landmarks is not None:
             require_columns(self.landmarks, LANDMARK_COLUMNS, what=f"{what}.landmarks")
             lm = self.landmarks.loc[:, list(LANDMARK_COLUMNS)].copy()
-            for c in ("time", "survival"):
-                lm[c] = require_numeric(lm, c, what=f"{what}.landmarks")
+            lm["time"] = require_finite_nonnegative(lm, "time", what=f"{what}.landmarks")
+            lm["survival"] = require_numeric(lm, "survival", what=f"{what}.landmarks")
+            labels["landmarks"] = label_column(lm, "arm", what=f"{what}.landmarks")
+            _no_repeats(lm, [*zip(labels["landmarks"], lm["time"], strict=True)],
+                        what=f"{what}.landmarks", expected="one survival value per arm and time")
             object.__setattr__(self, "landmarks", lm)
             s = lm["survival"].to_numpy(dtype=float)
             bad = (s < 0) | (s > 1) | np.isnan(s)
@@ -108,6 +137,20 @@ class SurvivalSummary:
                         f"{what}.landmarks: survival for arm '{a}' increases over time "
                         f"({format_rows(sub.index[1:][inc])})"
                     )
+        _one_spelling(labels, what=what)
+        arms = list(dict.fromkeys(a for v in labels.values() for a in v))
+        counts = {}
+        for name in ("n", "events"):
+            mapping = getattr(self, name)
+            if mapping is not None:
+                counts[name] = _count_mapping(mapping, name, arms, what=what)
+                object.__setattr__(self, name, counts[name])
+        for a, d in counts.get("events", {}).items():
+            if a in counts.get("n", {}) and d > counts["n"][a]:
+                raise DataError(
+                    f"{what}: events[{a!r}] = {d} exceeds n[{a!r}] = {counts['n'][a]}; an arm "
+                    "cannot have more events than patients"
+                )
 
     @property
     def arms(self) -> tuple[str, ...]:
@@ -133,6 +176,51 @@ def _check_interval(df: pd.DataFrame, *, what: str) -> None:
         raise DataError(
             f"{what}: need lower <= estimate <= upper; not so in {format_rows(df.index[bad])}"
         )
+
+
+def _no_repeats(df: pd.DataFrame, keys: list, *, what: str, expected: str) -> None:
+    dup = pd.Series(list(keys), dtype=object).duplicated(keep=False).to_numpy()
+    if dup.any():
+        shown = list(dict.fromkeys(k for k, d in zip(keys, dup, strict=True) if d))
+        raise DataError(
+            f"{what}: {shown} repeated in {format_rows(df.index[dup])}; expected {expected}"
+        )
+
+
+def _count_mapping(mapping: object, name: str, arms: list[str], *, what: str) -> dict[str, int]:
+    """``n`` or ``events``: arm -> whole number, keyed by arm labels as text."""
+    if not isinstance(mapping, Mapping):
+        example = (arms or ["A"])[0]
+        raise DataError(
+            f"{what}: {name} must be a mapping of arm -> whole number (e.g. {{{example!r}: 55}}), "
+            f"got {mapping!r}"
+        )
+    out: dict[str, int] = {}
+    for k, v in mapping.items():
+        if str(k) in out:
+            raise DataError(f"{what}: {name} has two keys that read as {str(k)!r}")
+        if str(k) not in arms:
+            raise DataError(
+                f"{what}: {name} has key {k!r}, which is not an arm of the summary (arms: {arms}); "
+                "spell each key as the arm is spelt in the tables"
+            )
+        out[str(k)] = require_count(v, name=f"{name}[{k!r}]", what=what, zero=name == "events")
+    return out
+
+
+def _one_spelling(labels: Mapping[str, np.ndarray], *, what: str) -> None:
+    """DataError if one arm is spelt two ways across the tables (``"HAIC"`` and ``"haic "``)."""
+    places: dict[str, dict[str, list[str]]] = {}
+    for table, values in labels.items():
+        for a in dict.fromkeys(values):
+            places.setdefault(label_key(a), {}).setdefault(a, []).append(table)
+    for spellings in places.values():
+        if len(spellings) > 1:
+            where = " and ".join(f"{a!r} (in {', '.join(t)})" for a, t in spellings.items())
+            raise DataError(
+                f"{what}: arm labels {where} differ only in case or spacing; they would be "
+                "taken as different arms. Use one spelling per arm"
+            )
 
 
 NOT_REACHED = ("nr", "not reached", "inf", "infinity")

@@ -96,7 +96,8 @@ class SurvivalData(NamedControl):
             Missing or duplicated columns; one column given for two roles; an empty frame;
             non-numeric (text, complex, True/False), NaN, infinite or negative times; event values
             other than 0/1/True/False (numbers stored as text included); missing or blank arm
-            labels; an arm with no patients; non-numeric, missing or infinite covariates.
+            labels, or one arm spelt two ways (``"HAIC"`` and ``"HAIC "``); an arm with no
+            patients; non-numeric, missing or infinite covariates.
             Messages name the offending rows and values only.
 
         Examples

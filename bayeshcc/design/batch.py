@@ -71,6 +71,19 @@ class LookData:
     responders: np.ndarray | None = None
     patients: tuple[np.ndarray, ...] | None = None
 
+    def sparse(self, per_interval: bool = False) -> np.ndarray:
+        """Trials whose data leave the posterior of some arm to the prior, shape ``(trial,)``.
+
+        Survival: an arm with no events (``per_interval``: an arm with exposure but no events
+        in some analysis interval, for per-arm hazards). Response: an arm with no evaluable
+        patient.
+        """
+        if self.events is not None:
+            if per_interval:
+                return ((self.events == 0) & (self.exposure > 0)).any(axis=(1, 2))
+            return (self.events.sum(axis=2) == 0).any(axis=1)
+        return (self.evaluable == 0).any(axis=1)
+
     @property
     def total_events(self) -> np.ndarray:
         """Events (survival) or responders (response) per trial, both arms."""

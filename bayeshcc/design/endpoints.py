@@ -119,7 +119,13 @@ class SurvivalEndpoint(Endpoint):
     def check_design(
         self, *, analysis: object, dropout: Dropout | None, analyses: Sequence[Analysis]
     ) -> None:
-        """Nothing beyond the model's own checks (a per_arm model refuses a log_hr_prior itself)."""
+        """Fixed cutpoints (each simulated look is analysed on the same intervals); the model checks
+        the rest (a per_arm model refuses a log_hr_prior itself)."""
+        if isinstance(analysis.cutpoints, str):
+            raise SpecError(
+                f"TrialDesign.analysis.cutpoints: a trial's looks are analysed on fixed intervals, got "
+                f"{analysis.cutpoints!r}; give the interval starts, e.g. [0, 6, 12]"
+            )
 
     def check_scenario(self, design: DesignLike, scenario: Scenario) -> None:
         if not scenario.control_hazards:

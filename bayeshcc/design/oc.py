@@ -217,6 +217,11 @@ _ATTRS = {
         "description": "1 if the previous look came after this look's own trigger, pushing it "
         "later (NaN after stopping)"
     },
+    "look_sparse": {
+        "description": "1 if an arm had no events at the look (per-arm hazards: no events in some "
+        "analysis interval the arm had reached; response: no evaluable patient), so its posterior "
+        "there rested on the prior (NaN after stopping)"
+    },
     "log_hr_mean": {
         "description": "posterior mean of log HR (treatment vs control; per interval where each "
         "analysis interval has its own HR)"

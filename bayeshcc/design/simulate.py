@@ -25,7 +25,7 @@ from bayeshcc.design.predictive import predictive_success
 from bayeshcc.design.rules import Rule
 from bayeshcc.design.scenario import Scenario
 from bayeshcc.design.trial import TrialDesign
-from bayeshcc.errors import SpecError
+from bayeshcc.errors import SparseLookWarning, SpecError
 
 __all__ = ["Look", "run_chunk", "simulate"]
 
@@ -182,6 +182,7 @@ def simulate(
         bar.close()
     data = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
     _warn_schedule(design, data)
+    _warn_sparse(design, data)
     return SimulationResult(
         trials_dataset(design, data), design=design, scenario=scenario, engine=eng.name, seed=seed
     )
@@ -238,6 +239,8 @@ def run_chunk(
         put("look_delayed", k, delayed[:, k].astype(float))
         put("look_patients", k, data.enrolled.astype(float))
         put("look_events", k, data.total_events.astype(float))
+        per_interval = getattr(design.analysis, "effect", None) == "per_arm"
+        put("look_sparse", k, data.sparse(per_interval).astype(float))
         for name, values in post.summary().items():
             put(name, k, values)
         look = Look(design, engine, batch, cuts[:, k], k, post, active, rng)
@@ -292,5 +295,26 @@ def _warn_schedule(design: TrialDesign, data: dict) -> None:
             "looks did not happen as planned; see p_target_not_reached and p_delayed in "
             "operating_characteristics():\n  " + "\n  ".join(notes),
             UserWarning,
+            stacklevel=3,
+        )
+
+
+def _warn_sparse(design: TrialDesign, data: dict) -> None:
+    """Say when trials stopped on a look whose posterior rested on the prior for some arm."""
+    n = data["decision"].shape[0]
+    notes = []
+    for k, a in enumerate(design.analyses):
+        here = (data["stop_analysis"] == k + 1) & (data["decision"] != 0) & (data["look_sparse"][:, k] == 1)
+        if here.any():
+            kinds = {1: "success", -1: "futility"}
+            split = ", ".join(f"{(data['decision'][here] == v).sum()} {w}" for v, w in kinds.items()
+                              if (data["decision"][here] == v).any())
+            notes.append(f"analysis {k + 1} ({a}): {here.sum()} of {n} trials stopped ({split}) on data with "
+                         "an arm (or an arm's interval) without events")
+    if notes:
+        warnings.warn(
+            "decisions taken where the data leave an arm to the analysis prior (see trials['look_sparse']); "
+            "a later first look, or a rule that needs events in both arms, avoids them:\n  " + "\n  ".join(notes),
+            SparseLookWarning,
             stacklevel=3,
         )

@@ -25,7 +25,7 @@ from bayeshcc.models.priors import LogNormal, Normal
 __all__ = ["DEFAULT_ANALYSIS", "TrialDesign"]
 
 #: The analysis model when none is given: exponential proportional hazards with vague priors
-#: (log hazard ratio Normal(0, 10), control log hazard per month Normal(log 0.05, 10)).
+#: (log hazard ratio Normal(0, 10), the arms' mean log hazard per month Normal(log 0.05, 10)).
 DEFAULT_ANALYSIS = PiecewiseExponential(
     cutpoints=[0.0],
     effect="proportional",

@@ -107,7 +107,7 @@ def run_fit(
         fit = model.fit(data, **settings)
         fit.idata.posterior.attrs.update(
             spec=str(spec.path), dataset=key, seed=fit.seed, sampler=fit.sampler,
-            bayeshcc_version=__version__, model=repr(model),
+            bayeshcc_version=__version__, model=repr(model), priors=fit.priors,
         )
         job.fits[key] = fit
         job.diagnostics[key] = fit.diagnostics()

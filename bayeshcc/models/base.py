@@ -66,6 +66,10 @@ class _Base(ABC):
             names = " or ".join(t.__name__ for t in self.data_types)
             raise DataError(f"{type(self).__name__} fits {names}, got {type(data).__name__}")
 
+    def bind(self, data: Any) -> _Base:
+        """This model with any data-dependent settings resolved (e.g. cutpoints at quantiles)."""
+        return self
+
     @abstractmethod
     def prepare(self, data: Any) -> Prepared:
         """Validate ``data`` against the settings and turn it into arrays (no PyMC)."""
@@ -77,6 +81,10 @@ class _Base(ABC):
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.describe()})"
 
+    def prior_text(self, prepared: Prepared, time_unit: str = "time units") -> str:
+        """The priors as applied to this data (defaults resolved), for the fit's repr and the CLI."""
+        return self.describe()
+
     def check_compare(self, data: Any, prepared: Prepared, **settings: Any) -> None:
         """Check comparison settings (``compare``'s keywords) against the data, before any sampling.
 
@@ -87,8 +95,9 @@ class _Base(ABC):
         resolve_pair(prepared.arms, prepared.control, settings.get("treatment"), settings.get("control"))
 
     def _result(self, data: Any, prepared: Prepared, idata: Any, info: dict) -> Fit:
+        priors = self.prior_text(prepared, getattr(data, "time_unit", "time units"))
         return self.result(model=self, data=data, idata=idata, arms=prepared.arms,
-                           control=prepared.control, **info)
+                           control=prepared.control, priors=priors, **info)
 
 
 class Model(_Base):
@@ -113,7 +122,8 @@ class Model(_Base):
     def build_model(self, data: Any) -> pm.Model:
         """The PyMC model for ``data`` (prepare, then build)."""
         self.check_data(data)
-        return self.build(self.prepare(data))
+        model = self.bind(data)
+        return model.build(model.prepare(data))
 
     def fit(
         self,
@@ -164,6 +174,7 @@ class Model(_Base):
         sampling.check_args(draws=draws, tune=tune, chains=chains, seed=seed, sampler=sampler,
                             allowed=self.samplers)
         self.check_data(data)
+        self = self.bind(data)  # noqa: PLW0642 - the fit reports the settings actually used
         prepared = self.prepare(data)
         idata, info = sampling.sample(
             self, prepared, draws=draws, tune=tune, chains=chains, seed=seed, sampler=sampler,

@@ -68,6 +68,11 @@ class BinomialResponse(ExactModel):
         control = f", control={self.control!r}" if self.control is not None else ""
         return f"prior={self.prior}{control}"
 
+    def prior_text(self, prepared: Prepared, time_unit: str = "time units") -> str:
+        """The prior as applied: the same Beta on every arm's response rate."""
+        tag = " [default]" if self.prior == Beta(1.0, 1.0) else ""
+        return f"response rate of each arm ~ {self.prior}{tag}"
+
     def prepare(self, data: BinaryData) -> Prepared:
         """Responders and patients per arm, control first."""
         self.check_data(data)

@@ -4,29 +4,30 @@ from __future__ import annotations
 
 import math
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, ClassVar, Literal
 
 import numpy as np
 import xarray as xr
 
 from bayeshcc.data import IntervalData, SurvivalData
-from bayeshcc.data._checks import as_cutpoints
+from bayeshcc.data.cutpoints import parse_cutpoints, quantiles_count
 from bayeshcc.data.survival import check_arms
 from bayeshcc.errors import DataError, SpecError
 from bayeshcc.models._survival import add_terms, interval_labels, prepare_survival
 from bayeshcc.models.base import Model, Prepared
-from bayeshcc.models.priors import LogNormal, Normal, Prior
+from bayeshcc.models.priors import Normal, Prior
 from bayeshcc.piecewise import overlap
 from bayeshcc.results.survival import SurvivalFit
 
 if TYPE_CHECKING:
     import pymc as pm
 
-__all__ = ["DEFAULT_BASELINE_PRIOR", "DEFAULT_LOG_HR_PRIOR", "PiecewiseExponential"]
+__all__ = ["DEFAULT_BASELINE_SIGMA", "DEFAULT_LOG_HR_PRIOR", "PiecewiseExponential", "crude_rate"]
 
-#: Hazards per month between about 0.001 and 2.5 (95%): medians from 0.3 to 700 months.
-DEFAULT_BASELINE_PRIOR = LogNormal(mu=math.log(0.05), sigma=2.0)
+#: Log-scale sd of the default baseline prior ``LogNormal(log r, 2)``, ``r`` the pooled crude event
+#: rate of the data: hazards within a factor of about 50 of ``r`` either way (95%).
+DEFAULT_BASELINE_SIGMA = 2.0
 #: Hazard ratios between about 0.02 and 50 (95%), centred on no effect.
 DEFAULT_LOG_HR_PRIOR = Normal(mu=0.0, sigma=2.0)
 
@@ -37,8 +38,11 @@ class PiecewiseExponential(Model):
 
     Parameters
     ----------
-    cutpoints : sequence of float
-        Interval starts, beginning at 0; the last interval ``[cutpoints[-1], inf)`` is open.
+    cutpoints : sequence of float or str
+        Interval starts, beginning at 0; the last interval ``[cutpoints[-1], inf)`` is open. Or
+        ``"quantiles:N"``: starts at the event-time quantiles of the data it is fitted to
+        (:func:`bayeshcc.data.quantile_cutpoints`; patient-level data), resolved when fitting;
+        the fit's ``model.cutpoints`` report the values used.
     effect : {"proportional", "per_arm"}
         ``"proportional"``: ``hazard[arm, k] = baseline_hazard[k] * exp(log_hr)`` for the
         non-control arm (two arms). ``"per_arm"``: an independent hazard for every arm and
@@ -46,11 +50,17 @@ class PiecewiseExponential(Model):
     control : str, optional
         Reference arm for ``log_hr``. Defaults to the control the data name (bundled studies do),
         else the first arm of the data.
-    baseline_prior : Prior
-        Prior for each interval hazard (of the control arm, or of every arm with ``per_arm``).
-        Default ``LogNormal(log 0.05, 2)``: weakly informative for hazards per month.
+    baseline_prior : Prior, optional
+        Prior for each interval's baseline hazard: with ``proportional``, the geometric mean of the
+        two arms' hazards (see Notes); with ``per_arm``, every arm's hazard. Default (None): the
+        data-relative ``LogNormal(log r, 2)``, with ``r`` the pooled crude event rate of the data
+        (all events / all exposure, both arms, in the data's unit of time; see
+        :func:`crude_rate`): hazards within a factor of about 50 of ``r`` either way (95%). It
+        does not depend on the unit of time or on which arm is the control; the value used is
+        reported in ``fit.priors`` and in the CLI output.
     log_hr_prior : Prior
-        Prior for the log hazard ratio (``proportional`` only). Default ``Normal(0, 2)``.
+        Prior for the log hazard ratio (``proportional`` only). Default ``Normal(0, 2)``: hazard
+        ratios between about 0.02 and 50 (95%).
 
     Notes
     -----
@@ -69,6 +79,18 @@ class PiecewiseExponential(Model):
     * actuarial rows (censored, no window): censored patients count as half at risk
       (Cutler-Ederer), an approximation.
 
+    **Symmetric parameterisation.** With the proportional effect,
+    ``hazard[control, k] = baseline_hazard[k] * exp(-log_hr / 2)`` and
+    ``hazard[treatment, k] = baseline_hazard[k] * exp(log_hr / 2)``: the baseline is the
+    geometric mean of the two arms' hazards, so the prior treats both arms alike and swapping
+    which arm is the control only flips the sign of ``log_hr`` (P(HR < 1) in one labelling equals
+    P(HR > 1) in the other). A prior placed on the control arm's hazard alone would shrink the
+    control towards the prior centre and the treatment arm through ``log_hr``, a bias that grows
+    with the number of intervals.
+
+    Cutpoints must lie before the data's last follow-up time (DataError otherwise): an interval
+    that no patient reaches would carry the prior alone.
+
     Posterior variables: ``hazard`` (arm, interval) always; ``baseline_hazard`` (interval) and
     ``log_hr`` (scalar, non-control vs control arm) for the proportional effect.
 
@@ -85,15 +107,17 @@ class PiecewiseExponential(Model):
     data_types: ClassVar[tuple[type, ...]] = (SurvivalData, IntervalData)
     result: ClassVar[type] = SurvivalFit
 
-    cutpoints: tuple[float, ...]
+    cutpoints: tuple[float, ...] | str
     effect: Literal["proportional", "per_arm"] = "proportional"
     control: str | None = None
-    baseline_prior: Prior = DEFAULT_BASELINE_PRIOR
+    baseline_prior: Prior | None = None
     log_hr_prior: Prior = DEFAULT_LOG_HR_PRIOR
 
     def __post_init__(self) -> None:
-        cuts = as_cutpoints(self.cutpoints, error=SpecError)
-        object.__setattr__(self, "cutpoints", tuple(float(c) for c in cuts))
+        if isinstance(self.cutpoints, str):
+            quantiles_count(self.cutpoints)  # the form is checked now, the values when fitting
+        else:
+            object.__setattr__(self, "cutpoints", parse_cutpoints(self.cutpoints))
         if self.effect not in ("proportional", "per_arm"):
             raise SpecError(f"effect must be 'proportional' or 'per_arm', got {self.effect!r}")
         if isinstance(self.control, int) and not isinstance(self.control, bool):
@@ -102,6 +126,8 @@ class PiecewiseExponential(Model):
             raise SpecError(f"control must be an arm name (str, or an integer code), got {self.control!r}")
         for name, support in (("baseline_prior", "positive"), ("log_hr_prior", "real")):
             p = getattr(self, name)
+            if p is None and name == "baseline_prior":
+                continue
             if not isinstance(p, Prior):
                 raise SpecError(f"{name} must be a bayeshcc prior (e.g. bh.Normal), got {p!r}")
             if p.support != support:
@@ -114,11 +140,18 @@ class PiecewiseExponential(Model):
                 "would be ignored; leave log_hr_prior at its default or use effect='proportional'"
             )
 
+    def bind(self, data: SurvivalData | IntervalData) -> PiecewiseExponential:
+        """This model with ``"quantiles:N"`` cutpoints resolved against ``data``."""
+        if isinstance(self.cutpoints, str):
+            return replace(self, cutpoints=parse_cutpoints(self.cutpoints, data))
+        return self
+
     def describe(self) -> str:
-        parts = [f"cutpoints={list(self.cutpoints)}", f"effect={self.effect!r}"]
+        cuts = self.cutpoints if isinstance(self.cutpoints, str) else list(self.cutpoints)
+        parts = [f"cutpoints={cuts!r}", f"effect={self.effect!r}"]
         if self.control is not None:
             parts.append(f"control={self.control!r}")
-        parts.append(f"baseline_prior={self.baseline_prior}")
+        parts.append(f"baseline_prior={self.baseline_prior if self.baseline_prior is not None else 'default'}")
         if self.effect == "proportional":
             parts.append(f"log_hr_prior={self.log_hr_prior}")
         return ", ".join(parts)
@@ -146,15 +179,42 @@ class PiecewiseExponential(Model):
                 UserWarning,
                 stacklevel=3,
             )
+        last = max(data.horizon.values())
+        beyond = [c for c in self.cutpoints if c >= last]
+        if beyond:
+            raise DataError(
+                f"cutpoints {beyond} lie at or beyond the data's last follow-up time {last:g} "
+                f"{data.time_unit}: an interval no patient reaches would carry the prior alone; "
+                f"use cutpoints below {last:g}"
+            )
         structure, arrays = prepare_survival(data, np.asarray(self.cutpoints), arms)
+        rate = crude_rate(data)
+        if self.baseline_prior is None:
+            arrays["baseline_mu"] = np.asarray(math.log(rate))
         coords = {"arm": list(arms), "interval": interval_labels(self.cutpoints)}
         extra = {}
         if isinstance(data, SurvivalData):
             f = data.frame
             extra = {"time": f["time"].to_numpy(float), "event": f["event"].to_numpy(float),
                      "arm_index": f["arm"].map({a: i for i, a in enumerate(arms)}).to_numpy(int)}
+        extra["crude_rate"] = rate
         return Prepared(arrays=arrays, structure=structure, arms=arms, control=control, coords=coords,
                         extra=extra)
+
+    def prior_text(self, prepared: Prepared, time_unit: str = "time units") -> str:
+        """The priors as used for this data, with the default's data-relative centre written out."""
+        what = "geometric mean of the arms' hazards" if self.effect == "proportional" else "each arm's hazard"
+        if self.baseline_prior is None:
+            r = prepared.extra["crude_rate"]
+            base = (f"LogNormal(mu=log({r:.4g}), sigma={DEFAULT_BASELINE_SIGMA:g}) [default: centred on the "
+                    f"pooled crude event rate {r:.4g} per {_singular(time_unit)}]")
+        else:
+            base = str(self.baseline_prior)
+        out = f"baseline hazard per interval ({what}) ~ {base}"
+        if self.effect == "proportional":
+            tag = " [default]" if self.log_hr_prior == DEFAULT_LOG_HR_PRIOR else ""
+            out += f"; log_hr ~ {self.log_hr_prior}{tag}"
+        return out
 
     def pointwise_log_likelihood(self, prepared: Prepared, posterior) -> xr.Dataset | None:
         """Patient-level data: each patient's exact log-likelihood ``d log h(t) - H(t)`` per draw.
@@ -201,11 +261,50 @@ class PiecewiseExponential(Model):
         with pm.Model(coords=prepared.coords) as model:
             data = {k: pm.Data(k, v) for k, v in prepared.arrays.items()}
             if self.effect == "proportional":
-                base = self.baseline_prior.to_pymc("baseline_hazard", dims="interval")
+                base = self._baseline("baseline_hazard", "interval", data)
                 log_hr = self.log_hr_prior.to_pymc("log_hr")
-                scale = pt.stack([pt.ones(()), pt.exp(log_hr)])
+                # symmetric in the arms: the baseline is the geometric mean of the two hazards
+                scale = pt.stack([pt.exp(-log_hr / 2), pt.exp(log_hr / 2)])
                 hazard = pm.Deterministic("hazard", scale[:, None] * base[None, :], dims=("arm", "interval"))
             else:
-                hazard = self.baseline_prior.to_pymc("hazard", dims=("arm", "interval"))
+                hazard = self._baseline("hazard", ("arm", "interval"), data)
             add_terms(hazard, prepared.structure, data)
         return model
+
+    def _baseline(self, name: str, dims, data: dict):
+        import pymc as pm
+
+        if self.baseline_prior is not None:
+            return self.baseline_prior.to_pymc(name, dims=dims)
+        # the data-relative default: its centre is model data, so new data reuse the compiled model
+        return pm.LogNormal(name, mu=data["baseline_mu"], sigma=DEFAULT_BASELINE_SIGMA, dims=dims)
+
+
+def _singular(unit: str) -> str:
+    return unit[:-1] if unit.endswith("s") and unit != "time units" else ("time unit" if unit == "time units" else unit)
+
+
+def crude_rate(data: SurvivalData | IntervalData) -> float:
+    """Pooled crude event rate: all events over all exposure, both arms, per unit of the data's time.
+
+    Patient-level data: events / total follow-up time. Life tables: events / approximate
+    person-time, each row contributing ``(at_risk - (events + censored) / 2)`` times its length
+    (open rows with a follow-up window: up to the window's midpoint; open rows without one carry
+    no exposure information and are skipped). With no events, half an event is counted, so the
+    rate stays positive. Used only to centre the default baseline prior.
+    """
+    if isinstance(data, SurvivalData):
+        f = data.frame
+        events, exposure = float(f["event"].sum()), float(f["time"].sum())
+    else:
+        f = data.frame
+        end = f["end"].to_numpy(float)
+        mid = ((f["censor_from"] + f["censor_to"]) / 2).to_numpy(float)
+        stop = np.where(np.isnan(mid), end, np.minimum(end, mid))  # a window ends follow-up early
+        length = stop - f["start"].to_numpy(float)
+        length = np.where(np.isfinite(length), np.clip(length, 0.0, None), 0.0)
+        n = (f["at_risk"] - (f["events"] + f["censored"].fillna(0)) / 2).to_numpy(float)
+        events, exposure = float(f["events"].sum()), float((n * length).sum())
+    if not exposure > 0:
+        raise DataError("the data have no follow-up time (total exposure 0): nothing to fit")
+    return max(events, 0.5) / exposure

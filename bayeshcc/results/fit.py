@@ -69,6 +69,9 @@ class Fit:
         ``"nutpie"``, ``"pymc"`` or ``"exact"`` (independent draws from a closed-form posterior).
     timings : dict
         Wall seconds: ``compile`` (0 when a compiled model was reused) and ``sample``.
+    priors : str
+        The priors as applied to this data, defaults resolved (e.g. the data-relative centre of
+        the piecewise-exponential baseline prior).
     """
 
     model: Any
@@ -79,6 +82,7 @@ class Fit:
     seed: int
     sampler: str
     timings: dict[str, float] = field(default_factory=dict)
+    priors: str = ""
 
     @property
     def n_draws(self) -> int:
@@ -138,4 +142,5 @@ class Fit:
         return (
             f"{type(self).__name__}({self.model!r}; {self.data!r}; {post.sizes['chain']} chains x "
             f"{post.sizes['draw']} draws, sampler={self.sampler}, seed={self.seed})"
+            + (f"\npriors: {self.priors}" if self.priors else "")
         )

@@ -15,7 +15,8 @@ from bayeshcc.errors import DataError
 from bayeshcc.results.comparison import Comparison, check_prob
 from bayeshcc.results.fit import Fit
 
-__all__ = ["SurvivalFit", "check_compare_args", "check_times", "compare_survival", "survival_bands", "survival_draws"]
+__all__ = ["SurvivalFit", "check_compare_args", "check_times", "compare_survival", "round_times", "survival_bands",
+           "survival_draws"]
 
 
 @dataclass(eq=False, repr=False)
@@ -71,8 +72,8 @@ class SurvivalFit(Fit):
             Arm names; ``control`` defaults to the fit's control arm and ``treatment`` to the other
             arm of a two-arm fit.
         times : sequence of float, optional
-            Times for survival and survival differences (default: the model's cutpoints after 0
-            within the data horizon).
+            Times for survival and survival differences (default: three to six round numbers up
+            to the shorter arm's data horizon, :func:`round_times`).
         tau : float, optional
             RMST horizon (default: the largest time within the data horizon among ``times``).
         prob : float
@@ -84,6 +85,23 @@ class SurvivalFit(Fit):
         """
         treatment, control = self.pair(treatment, control)
         return compare_survival(self, treatment=treatment, control=control, times=times, tau=tau, prob=prob)
+
+
+def round_times(limit: float) -> list[float]:
+    """Three to six round-number times in ``(0, limit]``: multiples of 1, 2, 2.5 or 5 times a power of 10.
+
+    >>> round_times(52.0)
+    [10.0, 20.0, 30.0, 40.0, 50.0]
+    >>> round_times(2000.0)
+    [500.0, 1000.0, 1500.0, 2000.0]
+    """
+    mag = 10.0 ** np.floor(np.log10(limit / 4))
+    for m in (1.0, 2.0, 2.5, 5.0, 10.0):
+        step = m * mag
+        if limit / step <= 6 + 1e-9:
+            break
+    n = int(np.floor(limit / step + 1e-9))
+    return [float(np.round(step * k, 10)) for k in range(1, n + 1)]
 
 
 def check_times(times, field: str = "times") -> np.ndarray:
@@ -122,7 +140,9 @@ def survival_bands(fit, times: Sequence[float] | None = None, *, prob: float = 0
     Returns
     -------
     pandas.DataFrame
-        Columns ``arm, time, median, lower, upper, prob``.
+        Columns ``arm, time, median, lower, upper, prob, unit`` (``unit``: the data's time unit).
+        The band is pointwise: each time's interval holds ``prob`` of that time's posterior, and
+        the curve as a whole may leave the band with a larger probability.
     """
     check_prob(prob)
     if times is None:
@@ -141,6 +161,7 @@ def survival_bands(fit, times: Sequence[float] | None = None, *, prob: float = 0
                     "lower": qa.isel(quantile=0).values,
                     "upper": qa.isel(quantile=2).values,
                     "prob": prob,
+                    "unit": fit.data.time_unit,
                 }
             )
         )
@@ -161,8 +182,8 @@ def check_compare_args(
 ) -> tuple[np.ndarray, float]:
     """Validate comparison settings against the data before any sampling.
 
-    Returns the times (default: cutpoints after 0 within the horizon) and tau (default: the
-    largest time). Raises DataError for unknown or equal arms and times or tau beyond the data
+    Returns the times (default: :func:`round_times` up to the shorter arm's horizon) and tau
+    (default: the largest time). Raises DataError for unknown or equal arms and times or tau beyond the data
     horizon, SpecError for a bad interval mass.
     """
     check_prob(prob)
@@ -172,7 +193,7 @@ def check_compare_args(
         raise DataError(f"treatment and control must differ, both are {treatment!r}")
     limit = min(horizon[treatment], horizon[control])
     if times is None:
-        times = [x for x in cutpoints[1:] if x <= limit] or [limit]
+        times = round_times(limit)
     t = check_times(times)
     beyond = t[t > limit]
     if beyond.size:

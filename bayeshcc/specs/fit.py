@@ -89,7 +89,7 @@ def load_fit_spec(path: str | Path) -> FitSpec:
         where = f" ({key})" if key else ""
         try:
             model.check_data(d)
-            prepared[key] = model.prepare(d)
+            prepared[key] = model.bind(d).prepare(d)
         except (DataError, SpecError) as e:
             raise _within("model", e, where, cls=SpecError) from None
     cmp = raw.get("compare", {})
@@ -101,7 +101,7 @@ def load_fit_spec(path: str | Path) -> FitSpec:
         raise SpecError(f"unknown key 'compare.{unknown[0]}'; expected one of {sorted(allowed)}")
     for key, d in data.items():
         try:
-            model.check_compare(d, prepared[key], **cmp)
+            model.bind(d).check_compare(d, prepared[key], **cmp)
         except (DataError, SpecError) as e:
             raise _within("compare", e, f" ({key})" if key else "", cls=SpecError) from None
     return FitSpec(path=p, title=raw.get("title", p.stem), data=data, model=model, fit=fit, compare=cmp)

@@ -48,9 +48,10 @@ def test_laplace_single_interval_matches_the_closed_form():
 
 
 def neg_log_post(theta, dc, dt, ec, et, prior_a, prior_b):
+    # alpha: control log hazards; the prior sits on the arms' mean log hazard alpha + beta / 2
     alpha, beta = theta[:-1], theta[-1]
     ll = (dc + dt) @ alpha + dt.sum() * beta - ec @ np.exp(alpha) - et @ np.exp(alpha + beta)
-    lp = -((alpha - prior_a[0]) ** 2).sum() / (2 * prior_a[1] ** 2) - (beta - prior_b[0]) ** 2 / (
+    lp = -((alpha + beta / 2 - prior_a[0]) ** 2).sum() / (2 * prior_a[1] ** 2) - (beta - prior_b[0]) ** 2 / (
         2 * prior_b[1] ** 2
     )
     return -(ll + lp)

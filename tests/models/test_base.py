@@ -135,8 +135,8 @@ def test_patient_level_loo_has_one_exact_term_per_patient(ipd, mock_sampler):
 def test_patient_log_likelihood_puts_an_event_at_a_cutpoint_where_the_split_does(mock_sampler):
     """Times rounded to whole months, cutpoints on them: each patient's term uses the interval that
     SurvivalData.split (the sampled likelihood) gives, so the sum equals the Poisson-cell form."""
-    frame = pd.DataFrame({"time": [6.0, 6.0, 3.0, 12.0, 6.0, 9.0], "event": [1, 0, 1, 1, 1, 0],
-                          "arm": ["A", "A", "A", "B", "B", "B"]})
+    frame = pd.DataFrame({"time": [6.0, 6.0, 3.0, 12.0, 6.0, 9.0, 13.0], "event": [1, 0, 1, 1, 1, 0, 0],
+                          "arm": ["A", "A", "A", "B", "B", "B", "B"]})
     ipd = bh.SurvivalData.from_frame(frame, time="time", event="event", arm="arm")
     mock_sampler(lambda m, p, c, n, rng: {"hazard": np.exp(rng.normal(-2, 0.5, (c, n, 2, 3)))})
     cuts = [0, 6, 12]

@@ -75,6 +75,8 @@ def require_prior(analysis: object, field: str, kind: type, engine: str, why: st
         Why the engine needs that prior, for the message.
     """
     prior = getattr(analysis, field)
+    if prior is None:  # the model's data-relative default, which every engine computes
+        return
     if not isinstance(prior, kind):
         raise SpecError(
             f"TrialDesign.analysis.{field}: the {engine} engine needs a {kind.__name__} prior "

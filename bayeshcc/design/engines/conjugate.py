@@ -17,7 +17,10 @@ from bayeshcc.models.priors import Gamma
 if TYPE_CHECKING:
     from bayeshcc.design.trial import TrialDesign
 
-__all__ = ["ConjugateEngine"]
+__all__ = ["DEFAULT_SHAPE", "ConjugateEngine"]
+
+#: Shape of the engine's default gamma prior on each hazard: half an event of information.
+DEFAULT_SHAPE = 0.5
 
 
 class ConjugateEngine(Engine):
@@ -39,7 +42,18 @@ class ConjugateEngine(Engine):
     independently (:class:`~bayeshcc.conjugate.PiecewiseGammaPosterior`). The Monte Carlo draws
     come from the stream of each trial's block of 250 trials, so results do not depend on the
     chunk size. Nothing ties the arms' hazards together: an interval without events in an arm
-    keeps its (vague) prior.
+    keeps its prior.
+
+    **Default prior** (``baseline_prior=None``, the model's data-relative default): at each look
+    and in each trial, :math:`\\mathrm{Ga}(1/2,\\, 1/(2r))` with :math:`r` the trial's pooled
+    crude event rate (all events over all exposure, both arms; half an event when there are
+    none): half an event's information, centred on the pooled rate, the same for both arms. A
+    log hazard then has prior sd :math:`\\psi'(1/2)^{1/2} = 2.2` and the log hazard ratio of two
+    arms :math:`3.1`, so it is vague on the log-hazard-ratio scale; and an arm with no events
+    keeps a posterior spread over that scale rather than piled at zero (0 against 1 event in equal
+    exposure: P(HR < 1) = 0.82, where ``Gamma(0.001, 0.001)`` gives 0.9993). Such looks are
+    flagged in ``trials["look_sparse"]``, and decisions taken at them raise a
+    :class:`~bayeshcc.errors.SparseLookWarning`.
     """
 
     name = "conjugate"
@@ -56,8 +70,8 @@ class ConjugateEngine(Engine):
                 f"TrialDesign.analysis.effect: the conjugate engine computes each arm's own "
                 f"hazards with Gamma priors (effect='per_arm'), got effect={analysis.effect!r}; "
                 "use engine='laplace' or 'mcmc' for proportional hazards, or analysis="
-                f"bh.PiecewiseExponential(cutpoints={list(analysis.cutpoints)}, effect='per_arm', "
-                "baseline_prior=bh.Gamma(0.001, 0.001))"
+                f"bh.PiecewiseExponential(cutpoints={list(analysis.cutpoints)}, effect='per_arm') "
+                "(the default prior; see ConjugateEngine)"
             )
         require_prior(analysis, "baseline_prior", Gamma, self.name, "conjugate to a hazard")
         return Capability(frozenset({"hazard_ratio", *MC_QUANTITIES}), hr_per_interval=True)
@@ -69,7 +83,12 @@ class ConjugateEngine(Engine):
     def _survival_posterior(self, data, design, rng, active) -> PiecewiseGammaPosterior:
         analysis = design.analysis
         prior = analysis.baseline_prior
-        shape, rate = gamma_update(prior.alpha, prior.beta, data.events, data.exposure)
+        if prior is None:  # data-relative: Gamma(1/2, 1/(2r)), r the trial's pooled crude rate
+            r = np.maximum(data.events.sum(axis=(1, 2)), 0.5) / np.maximum(data.exposure.sum(axis=(1, 2)), 1e-12)
+            alpha, beta = DEFAULT_SHAPE, (DEFAULT_SHAPE / r)[:, None, None]
+        else:
+            alpha, beta = prior.alpha, prior.beta
+        shape, rate = gamma_update(alpha, beta, data.events, data.exposure)
         return PiecewiseGammaPosterior(
             shape, rate, analysis.cutpoints, rng=rng, mc_draws=self.mc_draws
         )

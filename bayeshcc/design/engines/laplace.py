@@ -9,7 +9,7 @@ from bayeshcc.conjugate import NormalLogHRPosterior
 from bayeshcc.design.engines.base import Capability, Engine, require_prior
 from bayeshcc.errors import SpecError
 from bayeshcc.models.binomial import BinomialResponse
-from bayeshcc.models.piecewise_exponential import PiecewiseExponential
+from bayeshcc.models.piecewise_exponential import DEFAULT_BASELINE_SIGMA, PiecewiseExponential
 from bayeshcc.models.priors import LogNormal, Normal
 
 __all__ = ["LaplaceEngine", "laplace_ph"]
@@ -55,10 +55,15 @@ class LaplaceEngine(Engine):
 
     def _survival_posterior(self, data, design, rng, active):
         base, log_hr = design.analysis.baseline_prior, design.analysis.log_hr_prior
+        if base is None:  # the model's default, centred on each trial's pooled crude event rate
+            rate = np.maximum(data.events.sum(axis=(1, 2)), 0.5) / np.maximum(data.exposure.sum(axis=(1, 2)), 1e-12)
+            base_mu, base_sigma = np.log(rate)[:, None], DEFAULT_BASELINE_SIGMA
+        else:
+            base_mu, base_sigma = base.mu, base.sigma
         return laplace_ph(
             data.events,
             data.exposure,
-            (base.mu, base.sigma),
+            (base_mu, base_sigma),
             (log_hr.mu, log_hr.sigma),
             tol=self.tol,
             max_iter=self.max_iter,
@@ -81,7 +86,9 @@ def laplace_ph(
     events, exposure : ndarray, shape (trial, arm, interval)
         Events and exposure of each arm (0 control, 1 treatment) in each analysis interval.
     log_hazard_prior : (mean, sd)
-        Normal prior on each baseline (control) log hazard.
+        Normal prior on each interval's baseline log hazard, the mean of the two arms' log hazards
+        (as in :class:`~bayeshcc.PiecewiseExponential`); the mean may be an array of shape
+        ``(trial, 1)`` (a data-relative centre per trial).
     log_hr_prior : (mean, sd)
         Normal prior on the log hazard ratio.
     tol : float, default 1e-9
@@ -96,13 +103,14 @@ def laplace_ph(
 
     Notes
     -----
-    With baseline log hazards :math:`\\alpha_j` (control) and log hazard ratio :math:`\\beta`,
+    With control log hazards :math:`\\alpha_j` and log hazard ratio :math:`\\beta`,
     events :math:`d_{aj}` and exposure :math:`E_{aj}` by arm and interval, the log posterior is
     :math:`\\sum_j [d_{\\cdot j}\\alpha_j + d_{tj}\\beta - E_{cj} e^{\\alpha_j}
-    - E_{tj} e^{\\alpha_j + \\beta}] - \\frac{(\\alpha_j - m_\\alpha)^2}{2 s_\\alpha^2}
+    - E_{tj} e^{\\alpha_j + \\beta}] - \\frac{(\\alpha_j + \\beta/2 - m_\\alpha)^2}{2 s_\\alpha^2}
     - \\frac{(\\beta - m_\\beta)^2}{2 s_\\beta^2}`, the piecewise-exponential (Poisson)
-    likelihood, which is concave. Its Hessian is an arrow matrix, so each Newton step is solved in
-    closed form through the Schur complement :math:`S = H_{\\beta\\beta} - \\sum_j
+    likelihood with the prior on the arms' mean log hazard :math:`\\alpha_j + \\beta/2`
+    (symmetric in the arms), which is concave. Its Hessian is an arrow matrix, so each Newton step
+    is solved in closed form through the Schur complement :math:`S = H_{\\beta\\beta} - \\sum_j
     H_{\\alpha_j\\beta}^2 / H_{\\alpha_j\\alpha_j}`, and the Laplace approximation gives
     :math:`\\beta \\mid \\text{data} \\approx N(\\hat\\beta, -1/S)` (Tierney and Kadane 1986).
     Steps are capped at 1 on the log scale to keep Newton's method stable far from the mode.
@@ -113,7 +121,9 @@ def laplace_ph(
     ec, et = exposure[:, 0, :], exposure[:, 1, :]
     ma, sa = log_hazard_prior
     mb, sb = log_hr_prior
+    ma = np.broadcast_to(np.asarray(ma, dtype=float), dc.shape)
     pa, pb = 1 / sa**2, 1 / sb**2
+    n_int = dc.shape[1]
     d_all, dt_sum = dc + dt, dt.sum(axis=1)
     beta = np.log((dt_sum + 0.5) / (et.sum(axis=1) + 1e-3)) - np.log(
         (dc.sum(axis=1) + 0.5) / (ec.sum(axis=1) + 1e-3)
@@ -124,12 +134,14 @@ def laplace_ph(
     for _ in range(max_iter):
         wc = ec * np.exp(alpha)
         wt = et * np.exp(alpha + beta[:, None])
-        ga = d_all - wc - wt - pa * (alpha - ma)
-        gb = dt_sum - wt.sum(axis=1) - pb * (beta - mb)
+        r = pa * (alpha + beta[:, None] / 2 - ma)  # prior pull on the arms' mean log hazard
+        ga = d_all - wc - wt - r
+        gb = dt_sum - wt.sum(axis=1) - pb * (beta - mb) - (r / 2).sum(axis=1)
         a = -(wc + wt) - pa
-        s = -wt.sum(axis=1) - pb - (wt**2 / a).sum(axis=1)
-        d_beta = (-gb + (-wt * ga / a).sum(axis=1)) / s
-        d_alpha = (-ga + wt * d_beta[:, None]) / a
+        h = -wt - pa / 2
+        s = -wt.sum(axis=1) - pb - n_int * pa / 4 - (h**2 / a).sum(axis=1)
+        d_beta = (-gb + (h * ga / a).sum(axis=1)) / s
+        d_alpha = (-ga - h * d_beta[:, None]) / a
         d_beta = np.clip(d_beta, -1.0, 1.0)
         d_alpha = np.clip(d_alpha, -1.0, 1.0)
         beta = beta + d_beta
@@ -139,6 +151,7 @@ def laplace_ph(
     wc = ec * np.exp(alpha)
     wt = et * np.exp(alpha + beta[:, None])
     a = -(wc + wt) - pa
-    s = -wt.sum(axis=1) - pb - (wt**2 / a).sum(axis=1)
+    h = -wt - pa / 2
+    s = -wt.sum(axis=1) - pb - n_int * pa / 4 - (h**2 / a).sum(axis=1)
     # alpha | beta: mean alpha_hat - (H_ab / H_aa)(beta - beta_hat), variance -1/H_aa.
-    return NormalLogHRPosterior(beta, np.sqrt(-1 / s), alpha, wt / a, np.sqrt(-1 / a))
+    return NormalLogHRPosterior(beta, np.sqrt(-1 / s), alpha, -h / a, np.sqrt(-1 / a))
