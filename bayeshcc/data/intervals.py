@@ -62,7 +62,7 @@ class IntervalData(NamedControl):
 
     frame: pd.DataFrame
     arms: tuple[str, ...]
-    time_unit: str = "months"
+    time_unit: str = "time units"
     control: str | None = None
 
     # -- constructors -----------------------------------------------------------------------
@@ -80,7 +80,7 @@ class IntervalData(NamedControl):
         censor_from: str | None = None,
         censor_to: str | None = None,
         arms: Sequence[str] | None = None,
-        time_unit: str = "months",
+        time_unit: str = "time units",
     ) -> IntervalData:
         """Validate a life table (one row per arm and interval) and keep a clean copy.
 
@@ -160,7 +160,7 @@ class IntervalData(NamedControl):
         time: str = "time",
         survival: str = "survival",
         rounding: float = 0.001,
-        time_unit: str = "months",
+        time_unit: str = "time units",
     ) -> IntervalData:
         """Build exact interval counts from published landmark survival.
 

@@ -36,7 +36,7 @@ def landmark_rows(
     time: str = "time",
     survival: str = "survival",
     rounding: float = 0.001,
-    time_unit: str = "months",
+    time_unit: str = "time units",
 ) -> pd.DataFrame:
     """Life-table rows (columns :data:`COLUMNS`) from landmark survival; see ``IntervalData.from_landmarks``."""
     what = "IntervalData.from_landmarks"

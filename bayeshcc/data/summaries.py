@@ -69,7 +69,7 @@ class SurvivalSummary:
     landmarks: pd.DataFrame | None = None
     n: Mapping[str, int] | None = None
     events: Mapping[str, int] | None = None
-    time_unit: str = "months"
+    time_unit: str = "time units"
     notes: str = ""
     _: None = field(default=None, repr=False)
 

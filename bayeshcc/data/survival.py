@@ -56,7 +56,7 @@ class SurvivalData(NamedControl):
     frame: pd.DataFrame
     arms: tuple[str, ...]
     covariates: tuple[str, ...]
-    time_unit: str = "months"
+    time_unit: str = "time units"
     control: str | None = None
 
     @classmethod
@@ -69,7 +69,7 @@ class SurvivalData(NamedControl):
         arm: str | None = None,
         covariates: Sequence[str] = (),
         arms: Sequence[str] | None = None,
-        time_unit: str = "months",
+        time_unit: str = "time units",
     ) -> SurvivalData:
         """Validate a patient-level frame and keep a clean copy.
 
@@ -88,7 +88,8 @@ class SurvivalData(NamedControl):
             Arm order. Every arm must have patients and every patient's arm must be listed.
             A single string is one arm name.
         time_unit : str
-            Unit of ``time`` (default months).
+            Unit of ``time``, used in every message and output (default "time units": none is
+            assumed).
 
         Raises
         ------

@@ -142,6 +142,7 @@ def load_haic_cisplatin() -> Study:
         medians=_build.medians(pub, endpoint="OS", arms=(COHORT,), what=what),
         landmarks=_build.landmarks(pub, endpoint="OS", what=what),
         n={COHORT: n_cohort},
+        time_unit="months",
         notes=OS_NOTES,
     )
     soraf = interpreted[interpreted["arm_or_contrast"] == "Sorafenib: yes vs no"]
@@ -157,6 +158,7 @@ def load_haic_cisplatin() -> Study:
         medians=_build.medians(pub, endpoint="SPP", arms=ARMS, what=what),
         hazard_ratios=spp_hr,
         n=n,
+        time_unit="months",
         notes=SPP_NOTES,
     )
 

@@ -104,6 +104,7 @@ def load_huang2022() -> Study:
         events=deaths,
         follow_up=_follow_up(read_csv(NAME, "study_dates.csv")),
         rounding=0.001,
+        time_unit="months",
     ).with_control(CONTROL)
     pfs_hr = _build.select(pub, endpoint="PFS", quantity="hazard ratio", expect=1, what=what)
     pfs = SurvivalSummary(
@@ -111,6 +112,7 @@ def load_huang2022() -> Study:
         medians=_build.medians(pub, endpoint="PFS", arms=ARMS, what=what),
         hazard_ratios=_build.hazard_ratios(pfs_hr, what=what),
         n=n,
+        time_unit="months",
         notes="PFS by RECIST 1.1 or death, from the start of treatment; medians with 95% CIs "
         "(Abstract; Results text para 3). Events are not reported.",
     )

@@ -33,7 +33,9 @@ class Accrual:
     cutpoints : sequence of float, default ``(0,)``
         Start of each rate period (months), beginning at 0.
     ramp_up : float, default 0
-        Months over which the rate rises linearly from 0 to its full value.
+        Months over which the rate rises linearly from 0 to its full value. It multiplies the
+        period rates: :math:`\\lambda(t) = \\mathrm{rate}(t) \\min(1, t / \\mathrm{ramp\\_up})`, so a
+        period that starts during the ramp-up enters it at its own rate times ``t / ramp_up``.
     duration : float, optional
         Accrual duration (months): the planned patients enter at uniform random times in
         ``[0, duration]``. Exclusive with ``rate``.

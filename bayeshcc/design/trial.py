@@ -9,6 +9,7 @@ throughout. Accrual, dropout and analyses live in :mod:`bayeshcc.design.conduct`
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -22,7 +23,7 @@ from bayeshcc.models.base import ExactModel, Model
 from bayeshcc.models.piecewise_exponential import PiecewiseExponential
 from bayeshcc.models.priors import LogNormal, Normal
 
-__all__ = ["DEFAULT_ANALYSIS", "TrialDesign"]
+__all__ = ["DEFAULT_ANALYSIS", "SLOW_ACCRUAL_MONTHS", "TrialDesign"]
 
 #: The analysis model when none is given: exponential proportional hazards with vague priors
 #: (log hazard ratio Normal(0, 10), the arms' mean log hazard per month Normal(log 0.05, 10)).
@@ -32,6 +33,23 @@ DEFAULT_ANALYSIS = PiecewiseExponential(
     baseline_prior=LogNormal(mu=math.log(0.05), sigma=10.0),
     log_hr_prior=Normal(mu=0.0, sigma=10.0),
 )
+
+
+#: Expected accrual time (months) beyond which a design draws a warning: 10 years of enrolment is
+#: rarely a plan, and more often a rate given per year instead of per month.
+SLOW_ACCRUAL_MONTHS = 120.0
+
+
+def _warn_slow_accrual(accrual: Accrual, n: int) -> None:
+    t = accrual.expected_time(n)
+    if t > SLOW_ACCRUAL_MONTHS:
+        warnings.warn(
+            f"TrialDesign.accrual: {n} patients at {accrual} take {t:,.0f} months ({t / 12:.0f} years) "
+            f"to enter on average, beyond the sanity bound of {SLOW_ACCRUAL_MONTHS:g} months; accrual "
+            "rates are patients per month",
+            UserWarning,
+            stacklevel=3,
+        )
 
 
 #: Largest ``n_patients``: every simulated trial holds its patients in memory.
@@ -148,6 +166,7 @@ class TrialDesign:
                 f"TrialDesign.accrual: expected an Accrual, got {type(accrual).__name__}"
             )
         s(self, "accrual", accrual)
+        _warn_slow_accrual(accrual, n)
         if dropout is not None and not isinstance(dropout, Dropout):
             raise SpecError(
                 f"TrialDesign.dropout: expected a Dropout or None, got {type(dropout).__name__}"

@@ -57,7 +57,9 @@ class Comparison:
         -------
         pandas.DataFrame
             Columns ``quantity, arm, time, interval, tau, mean, sd, median, eti{P}_lower,
-            eti{P}_upper, p_benefit, unit``. ``tau`` is the RMST horizon (rmst rows);
+            eti{P}_upper, p_benefit, prior_only, unit``. ``prior_only`` is True for rows the data do
+            not inform (e.g. a per-arm hazard ratio in an interval where one arm has no patient at
+            risk: its posterior is the prior's). ``tau`` is the RMST horizon (rmst rows);
             ``p_benefit`` is the posterior probability that the treatment is better on a contrast,
             in the quantity's benefit direction (:mod:`bayeshcc.quantities`): P(HR < 1),
             P(difference > 0), P(ratio > 1); empty for per-arm rows. A median not reached within
@@ -98,6 +100,7 @@ class Comparison:
                         lo_name: lo,
                         hi_name: hi,
                         "p_benefit": p_benefit,
+                        "prior_only": str(labels.get("interval", "")) in da.attrs.get("prior_only", ()),
                         "unit": da.attrs.get("unit", ""),
                     }
                 )
@@ -136,6 +139,8 @@ class Comparison:
         head = f"Comparison: {self.treatment} vs {self.control} ({unit}{self.interval_prob:.0%} equal-tailed intervals)"
         table = self.summary().drop(columns=["sd"])
         empty = [c for c in ("arm", "time", "interval", "tau") if table[c].isna().all() or (table[c] == "").all()]
+        if not table["prior_only"].any():
+            empty.append("prior_only")
         table = table.drop(columns=empty).to_string(index=False, float_format=lambda v: f"{v:.3f}")
         notes = "".join(f"\nNote: {n}" for n in self.notes)
         return f"{head}\n{table}{notes}"

@@ -178,7 +178,7 @@ def check_compare_args(
     times: Sequence[float] | None,
     tau: float | None,
     prob: float,
-    time_unit: str = "months",
+    time_unit: str = "time units",
 ) -> tuple[np.ndarray, float]:
     """Validate comparison settings against the data before any sampling.
 
@@ -263,6 +263,17 @@ def compare_survival(
     if fit.proportional:
         hr = hr.isel(interval=0, drop=True)
     hr.attrs["unit"] = "ratio"
+    if not fit.proportional:  # per-arm hazards: an interval an arm never reaches is prior only
+        labels = list(hz.coords["interval"].values)
+        unseen = {arm: [lab for lab, c0 in zip(labels, c, strict=True) if c0 >= horizon[arm]]
+                  for arm in (control, treatment)}
+        prior_only = sorted(set(unseen[control]) | set(unseen[treatment]), key=labels.index)
+        if prior_only:
+            hr.attrs["prior_only"] = tuple(prior_only)
+            who = "; ".join(f"{arm} (follow-up ends at {horizon[arm]:g} {unit}) in {lab}"
+                            for arm, lab in unseen.items() if lab)
+            notes.append(f"hazard_ratio in {', '.join(prior_only)} is prior only (prior_only column): no "
+                         f"patient at risk for {who}")
     meddiff = med.sel(arm=treatment, drop=True) - med.sel(arm=control, drop=True)
     meddiff.attrs["unit"] = unit
     draws = xr.Dataset(

@@ -213,11 +213,11 @@ def _read_file(d: dict[str, Any], kind: str, base: Path):
     try:
         if kind == "patients":
             return SurvivalData.from_frame(df, time=d.get("time", "time"), event=d.get("event", "event"),
-                                           arm=d.get("arm", "arm"), time_unit=d.get("time_unit", "months"))
+                                           arm=d.get("arm", "arm"), time_unit=d.get("time_unit", "time units"))
         if kind == "binary":
             return BinaryData.from_frame(df, arm=d.get("arm", "arm"), responders=d.get("responders", "responders"),
                                          n=d.get("n", "n"), criterion=d.get("criterion"))
         window = {k: d.get(k, k) for k in ("censor_from", "censor_to") if k in d or k in df.columns}
-        return IntervalData.from_frame(df, time_unit=d.get("time_unit", "months"), **window)
+        return IntervalData.from_frame(df, time_unit=d.get("time_unit", "time units"), **window)
     except DataError as e:
         raise DataError(f"{path.name}: {e}") from None

@@ -364,7 +364,7 @@ def test_window_columns_of_numbers_are_accepted_from_csv_and_object_dtype():
 @pytest.mark.parametrize(
     ("follow_up", "message"),
     [
-        (("12", "20"), r"follow_up must be two numbers \(min, max\) in months, got \('12', '20'\)"),
+        (("12", "20"), r"follow_up must be two numbers \(min, max\) in time units, got \('12', '20'\)"),
         ((12.0, True), r"follow_up must be two numbers .*got \(12\.0, True\)"),
         ((12.0, 20.0, 30.0), r"follow_up must be two numbers"),
         ("12-20", r"follow_up must be two numbers"),
