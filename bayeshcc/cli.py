@@ -71,6 +71,8 @@ def _fit(args: argparse.Namespace) -> int:
         if key:
             print(f"== {key} ==")
         print(f"data: {fit.data!r}")
+        if fit.model != job.spec.model:  # settings resolved against the data, e.g. quantile cutpoints
+            print(f"model as fitted: {fit.model!r}")
         if fit.priors:
             print(f"priors: {fit.priors}")
         t = fit.timings

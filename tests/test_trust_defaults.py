@@ -125,3 +125,22 @@ def test_cli_prints_the_priors(tmp_path, capsys, mock_sampler):
     out = capsys.readouterr().out
     assert "priors: baseline hazard per interval (geometric mean of the arms' hazards) ~ LogNormal(mu=log(" in out
     assert "per month]; log_hr ~ Normal(mu=0, sigma=2) [default]" in out
+
+
+def test_a_spec_can_ask_for_quantile_cutpoints_and_the_cli_reports_them(tmp_path, capsys, mock_sampler, ipd):
+    mock_sampler(flat_posterior)
+    ipd.frame.to_csv(tmp_path / "ipd.csv", index=False)
+    spec = tmp_path / "q.toml"
+    spec.write_text('[data]\nfile = "ipd.csv"\nformat = "patients"\ntime_unit = "weeks"\n[model]\n'
+                    'family = "piecewise_exponential"\ncutpoints = "quantiles:3"\ncontrol = 0\n'
+                    '[fit]\ndraws = 10\nchains = 2\n')
+    assert main(["fit", str(spec)]) in (0, 1)
+    out = capsys.readouterr().out
+    frame = pd.read_csv(tmp_path / "ipd.csv")
+    expected = bh.data.quantile_cutpoints(
+        bh.SurvivalData.from_frame(frame, time="time", event="event", arm="arm"), 3)
+    assert f"model as fitted: PiecewiseExponential(cutpoints={list(expected)}" in out
+    assert "per week" in out
+    spec.write_text(spec.read_text().replace('"quantiles:3"', '"deciles"'))
+    assert main(["fit", str(spec)]) == 2
+    assert "'deciles' is not a form cutpoints take" in capsys.readouterr().err

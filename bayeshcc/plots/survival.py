@@ -128,7 +128,7 @@ def plot_survival_bands(
     import matplotlib.pyplot as plt
 
     if ax is None:
-        _, ax = plt.subplots(figsize=(7, 4.5))
+        _, ax = plt.subplots(figsize=(8, 6))
     prob = float(bands["prob"].iloc[0])
     t_max = float(bands["time"].max())
     if time_unit is None:
@@ -168,8 +168,9 @@ def plot_survival_bands(
     ax.set_ylabel("survival probability")
     ax.set_ylim(0, 1.02)
     ax.set_xlim(left=0)
-    ax.legend(fontsize="small", title="bands are pointwise, not simultaneous",
-              title_fontsize="small")
+    # below the axes: inside, it would hide the curves and landmarks it explains
+    ax.legend(fontsize="small", title="bands are pointwise, not simultaneous", title_fontsize="small",
+              loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=2, frameon=False)
     if title:
         ax.set_title(title)
     return ax
