@@ -208,8 +208,12 @@ class IntervalData(NamedControl):
     def from_survival(cls, data: SurvivalData, cutpoints: Sequence[float]) -> IntervalData:
         """Group patient-level :class:`SurvivalData` at ``cutpoints`` into a life table.
 
-        Censored patients become actuarial rows (see the class Notes); the counts conserve
-        patients and events exactly.
+        Censored patients become actuarial rows (see the class Notes): counted as half at risk in
+        their interval, which assumes censoring spread evenly through it (an approximation). An
+        arm's last row ends at its last follow-up time, and patients censored exactly then (the
+        usual administrative cut-off) were at risk for the whole row: they count as its survivors,
+        not as censored, so a last row without other censoring is closed and exact. The counts
+        conserve patients and events exactly.
         """
         c = as_cutpoints(cutpoints)
         s = data.split(c)
@@ -219,9 +223,11 @@ class IntervalData(NamedControl):
             at_risk=("entered", "sum"), events=("event", "sum"), censored=("cens", "sum")
         )
         horizon = data.horizon
+        f = data.frame
         rows = []
         for a in data.arms:
             sub = g.loc[a]
+            at_end = int(((f["arm"] == a) & (f["event"] == 0) & (f["time"] == horizon[a])).sum())
             for k, r in sub.iterrows():
                 # an arm's last row ends at its last follow-up time (the open interval too)
                 end = min(c[k + 1], horizon[a]) if k + 1 < len(c) else horizon[a]
@@ -230,7 +236,8 @@ class IntervalData(NamedControl):
                         f"IntervalData.from_survival: arm '{a}' has follow-up ending at "
                         f"{horizon[a]}, not beyond the cutpoint {c[k]}; drop that cutpoint"
                     )
-                rows.append((a, c[k], end, r.at_risk, r.events, r.censored, np.nan, np.nan))
+                censored = r.censored - (at_end if k == sub.index[-1] else 0)  # survivors of the last row
+                rows.append((a, c[k], end, r.at_risk, r.events, censored, np.nan, np.nan))
         frame = pd.DataFrame(rows, columns=list(COLUMNS))
         out = cls.from_frame(frame, arms=data.arms, time_unit=data.time_unit)
         return out.with_control(data.control) if data.control is not None else out

@@ -101,7 +101,11 @@ def test_grouping_then_summing_recovers_totals(frame_and_cuts):
     assert table.n_by_arm == d.n_by_arm
     assert table.events_by_arm == d.events_by_arm
     f = table.frame
-    left = f.groupby("arm").apply(lambda g: (g.events + g.censored).sum(), include_groups=False)
+    # everyone leaves by an event, censoring, or alive at the end of the arm's last row (those
+    # censored exactly at the last follow-up time are that row's survivors, not censored)
+    left = f.groupby("arm").apply(
+        lambda g: (g.events + g.censored).sum() + (g.at_risk - g.events - g.censored).iloc[-1],
+        include_groups=False)
     assert left.to_dict() == d.n_by_arm
 
 
@@ -115,3 +119,16 @@ def test_kaplan_meier_matches_lifelines(ipd_frame):
         mine = km[km.arm == arm].set_index("time")["survival"]
         np.testing.assert_allclose(mine.to_numpy(), ref.reindex(mine.index).to_numpy(), rtol=1e-12)
         assert mine.index.is_unique and (np.diff(mine.to_numpy()) <= 0).all()
+
+
+def test_patients_censored_at_the_last_follow_up_survive_the_last_row():
+    """Administrative censoring at the end of follow-up is not half at risk: the last row is closed."""
+    df = pd.DataFrame({"time": [2.0, 5.0, 7.0, 10.0, 10.0, 10.0], "event": [1, 0, 1, 0, 0, 0],
+                       "arm": ["A"] * 6})
+    table = bh.IntervalData.from_survival(bh.SurvivalData.from_frame(df, time="time", event="event", arm="arm"),
+                                          [0, 6])
+    rows = table.frame[["start", "end", "at_risk", "events", "censored"]].to_numpy().tolist()
+    # [0, 6): 6 at risk, 1 death, 1 censored at 5 (half at risk); [6, 10]: 4 at risk, 1 death, and
+    # the 3 censored at 10 were followed through the whole row
+    assert rows == [[0.0, 6.0, 6, 1, 1], [6.0, 10.0, 4, 1, 0]]
+    assert table.life_table()["survival"].tolist() == pytest.approx([1 - 1 / 5.5, (1 - 1 / 5.5) * 3 / 4])

@@ -14,7 +14,7 @@ import xarray as xr
 from bayeshcc.cli import main
 from bayeshcc.errors import SpecError
 from bayeshcc.jobs.simulate import run_simulate
-from bayeshcc.models import Gamma, PiecewiseExponential
+from bayeshcc.models import PiecewiseExponential
 from bayeshcc.specs.design import load_design_spec
 
 MODELS = Path(__file__).resolve().parents[2] / "models"
@@ -49,9 +49,9 @@ def test_there_are_design_specs():
 
 def test_delayed_effect_spec_is_a_conjugate_rmst_design():
     design, scenario, sim = load_design_spec(MODELS / "design_haic_delayed_effect.toml")
-    assert design.analysis == PiecewiseExponential(
-        cutpoints=[0, 3], effect="per_arm", baseline_prior=Gamma(0.001, 0.001)
-    )
+    # the default prior (the conjugate engine's Gamma(1/2, 1/(2r))), vague on the log-HR scale
+    assert design.analysis == PiecewiseExponential(cutpoints=[0, 3], effect="per_arm")
+    assert design.analysis.baseline_prior is None
     assert scenario.hazard_ratios == (1.0, 0.6)
     assert str(design.success[-1]) == "P(RMST_T(24) - RMST_C(24) > 0 | data) > 0.975"
     assert sim["engine"].name == "conjugate" and sim["engine"].mc_draws == 2000
