@@ -3,6 +3,7 @@
 from bayeshcc.data.binary import AETable, BinaryData, OrdinalData
 from bayeshcc.data.cutpoints import parse_cutpoints, quantile_cutpoints
 from bayeshcc.data.intervals import IntervalData
+from bayeshcc.data.reconstruct import reconstruct_ipd
 from bayeshcc.data.summaries import SurvivalSummary
 from bayeshcc.data.survival import SurvivalData
 
@@ -15,4 +16,5 @@ __all__ = [
     "SurvivalSummary",
     "parse_cutpoints",
     "quantile_cutpoints",
+    "reconstruct_ipd",
 ]
