@@ -18,6 +18,7 @@ from bayeshcc.data._checks import (
     require_columns,
     require_finite,
     require_finite_nonnegative,
+    require_numeric,
     require_rows,
 )
 from bayeshcc.errors import DataError, format_rows
@@ -70,6 +71,8 @@ class SurvivalData(NamedControl):
         covariates: Sequence[str] = (),
         arms: Sequence[str] | None = None,
         time_unit: str = "time units",
+        entry: str | None = None,
+        upper: str | None = None,
     ) -> SurvivalData:
         """Validate a patient-level frame and keep a clean copy.
 
@@ -90,6 +93,13 @@ class SurvivalData(NamedControl):
         time_unit : str
             Unit of ``time``, used in every message and output (default "time units": none is
             assumed).
+        entry : str, optional
+            Column of delayed-entry times (left truncation): the patient is observed, and at risk,
+            from ``entry`` (>= 0, below ``time``) only. Without it everyone enters at 0.
+        upper : str, optional
+            Column for interval censoring: where it holds a number, the event is known to have
+            happened in ``(time, upper]`` (``time`` is then the last time seen event-free and
+            ``event`` must be 1); NaN where the row is an ordinary exact or right-censored time.
 
         Raises
         ------
@@ -110,8 +120,9 @@ class SurvivalData(NamedControl):
         """
         what = "SurvivalData"
         covariates = as_names(covariates, field="covariates", what=what)
-        distinct_roles(what=what, time=time, event=event, arm=arm)
-        clash = [c for c in covariates if c in ("time", "event", "arm") or c in (time, event, arm)]
+        distinct_roles(what=what, time=time, event=event, arm=arm, entry=entry, upper=upper)
+        roles = [r for r in (time, event, arm, entry, upper) if r is not None]
+        clash = [c for c in covariates if c in ("time", "event", "arm", "entry", "upper") or c in roles]
         if clash or len(set(covariates)) != len(covariates):
             raise DataError(
                 f"{what}: covariates {list(covariates)} repeat a name or use a reserved one "
@@ -119,7 +130,7 @@ class SurvivalData(NamedControl):
             )
         if arms is not None and arm is None:
             raise DataError(f"{what}: arms= needs arm= (the column holding each patient's arm)")
-        cols = [time, event, *([arm] if arm is not None else []), *covariates]
+        cols = [time, event, *(c for c in (arm, entry, upper) if c is not None), *covariates]
         require_columns(df, cols, what=what)
         require_rows(df, what=what, expected="one row per patient")
         t = require_finite_nonnegative(df, time, what=what)
@@ -147,6 +158,10 @@ class SurvivalData(NamedControl):
         out = pd.DataFrame(
             {"time": t, "event": ev, "arm": pd.Categorical(arm_values, categories=list(order))}
         )
+        if entry is not None:
+            out["entry"] = _entry_column(df, entry, t, what=what)
+        if upper is not None:
+            out["upper"] = _upper_column(df, upper, t, ev, what=what)
         for c in covariates:
             out[c] = require_finite(df, c, what=what, allow_bool=True)
         out.index = pd.RangeIndex(len(out))
@@ -166,9 +181,24 @@ class SurvivalData(NamedControl):
         return {a: int(s[a]) for a in self.arms}
 
     @property
+    def entry(self) -> np.ndarray:
+        """Each patient's entry time (0 without delayed entry)."""
+        f = self.frame
+        return f["entry"].to_numpy(float) if "entry" in f else np.zeros(len(f))
+
+    @property
+    def interval_censored(self) -> np.ndarray:
+        """Boolean per patient: the event lies in ``(time, upper]``."""
+        f = self.frame
+        return f["upper"].notna().to_numpy() if "upper" in f else np.zeros(len(f), dtype=bool)
+
+    @property
     def horizon(self) -> dict[str, float]:
-        """Largest follow-up time per arm: beyond it the data say nothing."""
-        s = self.frame.groupby("arm", observed=False)["time"].max()
+        """Largest follow-up time per arm (the upper end of interval-censored rows included):
+        beyond it the data say nothing."""
+        f = self.frame
+        last = f["time"].where(~self.interval_censored, f.get("upper", f["time"]))
+        s = last.groupby(f["arm"], observed=False).max()
         return {a: float(s[a]) for a in self.arms}
 
     def kaplan_meier(self) -> pd.DataFrame:
@@ -180,15 +210,28 @@ class SurvivalData(NamedControl):
             Columns ``arm, time, survival, at_risk, events``; ``survival`` is the product-limit
             estimate just after ``time`` (a right-continuous step function), starting with 1 at
             time 0 unless there are events at 0. Ties: events before censorings at the same time
-            (the usual convention).
+            (the usual convention). With delayed entry a patient is in the risk set at ``t`` when
+            ``entry < t <= time``.
+
+        Raises
+        ------
+        DataError
+            For interval-censored data (no product-limit estimate; Turnbull's would be needed).
         """
+        if self.interval_censored.any():
+            raise DataError("kaplan_meier: the data have interval-censored rows, whose event times are "
+                            "unknown; there is no Kaplan-Meier estimate (fit a model instead)")
         out = []
+        entry_all = self.entry
         for a in self.arms:
-            sub = self.frame[self.frame["arm"] == a]
+            sel = (self.frame["arm"] == a).to_numpy()
+            sub = self.frame[sel]
             t = sub["time"].to_numpy()
             e = sub["event"].to_numpy()
+            entry = entry_all[sel]
             times = np.unique(t[e])
-            at_risk = (t[None, :] >= times[:, None]).sum(axis=1)
+            entered = (entry[None, :] < times[:, None]) | (entry[None, :] == 0)  # at risk from 0 on
+            at_risk = ((t[None, :] >= times[:, None]) & entered).sum(axis=1)
             events = (e[None, :] & (t[None, :] == times[:, None])).sum(axis=1)
             surv = np.cumprod(1.0 - events / at_risk)
             start = [] if times.size and times[0] == 0 else [0]  # S(0) = 1 unless events at 0
@@ -198,7 +241,7 @@ class SurvivalData(NamedControl):
                         "arm": a,
                         "time": np.concatenate([np.zeros(len(start)), times]),
                         "survival": np.concatenate([np.ones(len(start)), surv]),
-                        "at_risk": np.concatenate([[len(t)] * len(start), at_risk]),
+                        "at_risk": np.concatenate([[int((entry == 0).sum())] * len(start), at_risk]),
                         "events": np.concatenate([np.zeros(len(start), int), events]),
                     }
                 )
@@ -221,13 +264,18 @@ class SurvivalData(NamedControl):
         pandas.DataFrame
             One row per patient and interval entered: ``patient``, ``arm``, ``interval`` (index),
             ``start``, ``end``, ``exposure`` (time at risk in the interval) and ``event`` (1 if
-            the patient's event falls in it). Exposure and events sum to the patients' totals.
+            the patient's event falls in it). Exposure and events sum to the patients' totals
+            (interval-censored events excepted, see Notes).
 
         Notes
         -----
         This is the Poisson representation of the piecewise-exponential model (Holford 1980;
         Laird and Olivier 1981): the likelihood of the IPD equals that of independent Poisson
-        counts ``event ~ Poisson(hazard[interval] * exposure)`` up to a constant.
+        counts ``event ~ Poisson(hazard[interval] * exposure)`` up to a constant. With delayed
+        entry a patient's rows start at the interval holding ``entry`` (exposure counted from
+        ``entry``: left truncation). An interval-censored patient contributes the exposure up to
+        ``time`` (the last time seen event-free) with no event here; the probability of the
+        event within ``(time, upper]`` is a separate likelihood term.
         """
         c = as_cutpoints(cutpoints)
         t = self.frame["time"].to_numpy()
@@ -236,13 +284,16 @@ class SurvivalData(NamedControl):
         at_cut = (k > 0) & np.isin(t, c)
         k = np.where(at_cut, k - 1, k)
         k = np.maximum(k, 0)
-        reps = k + 1
+        entry = self.entry
+        k0 = np.minimum(np.maximum(np.searchsorted(c, entry, side="right") - 1, 0), k)
+        reps = k - k0 + 1
         patient = np.repeat(np.arange(len(t)), reps)
-        interval = np.concatenate([np.arange(r) for r in reps]) if len(t) else np.array([], int)
-        start = c[interval]
+        interval = (np.concatenate([np.arange(a, b + 1) for a, b in zip(k0, k, strict=True)])
+                    if len(t) else np.array([], int))
+        start = np.maximum(c[interval], entry[patient])
         upper = np.append(c[1:], np.inf)[interval]
         end = np.minimum(upper, t[patient])
-        last = interval == k[patient]
+        last = (interval == k[patient]) & ~self.interval_censored[patient]
         out = pd.DataFrame(
             {
                 "patient": patient,
@@ -276,6 +327,45 @@ class SurvivalData(NamedControl):
         )
         cov = f"; covariates {list(self.covariates)}" if self.covariates else ""
         return f"SurvivalData({parts}; time in {self.time_unit}{cov})"
+
+
+def _entry_column(df: pd.DataFrame, column: str, time: np.ndarray, *, what: str) -> np.ndarray:
+    x = require_finite_nonnegative(df, column, what=what)
+    late = x >= time
+    if late.any():
+        i = np.flatnonzero(late)
+        raise DataError(
+            f"{what}: column '{column}' (entry) must be below the time column; entry {x[i[0]]:g} >= time "
+            f"{time[i[0]]:g} in {format_rows(df.index[i])}"
+        )
+    return x
+
+
+def _upper_column(df: pd.DataFrame, column: str, time: np.ndarray, event: np.ndarray, *, what: str) -> np.ndarray:
+    x = require_numeric(df, column, what=what)
+    inf = np.isinf(x)
+    if inf.any():
+        raise DataError(
+            f"{what}: column '{column}' (upper end of interval censoring) is infinite in "
+            f"{format_rows(df.index[inf])}; a right-censored row has upper NaN and event 0"
+        )
+    given = ~np.isnan(x)
+    bad = given & ~(x > time)
+    if bad.any():
+        i = np.flatnonzero(bad)
+        raise DataError(
+            f"{what}: column '{column}' (upper end of interval censoring) must exceed the time column "
+            f"where given; upper {x[i[0]]:g} <= time {time[i[0]]:g} in {format_rows(df.index[i])} (leave NaN "
+            "for an exact or right-censored row)"
+        )
+    noevent = given & ~event
+    if noevent.any():
+        i = np.flatnonzero(noevent)
+        raise DataError(
+            f"{what}: an interval-censored row (column '{column}' given) records an event in (time, "
+            f"upper], so its event must be 1; it is 0 in {format_rows(df.index[i])}"
+        )
+    return x
 
 
 def _event_column(df: pd.DataFrame, column: str, *, what: str) -> np.ndarray:

@@ -10,6 +10,11 @@ Terms
 ``ipd``
     Patient-level data, Poisson representation: events in arm ``a`` and interval ``k`` are
     Poisson with mean ``hazard[a, k] * exposure[a, k]`` (exact up to a constant; Holford 1980).
+    Delayed entry (left truncation) only changes the exposure: it counts from each patient's entry.
+``interval``
+    Interval-censored patients (event in ``(L, U]``): their exposure up to ``L`` is in the Poisson
+    cells (no event), and this term adds ``log(1 - exp(-H(L, U)))``, so together they give the
+    exact ``log(S(L) - S(U)) - log S(entry)``.
 ``closed``
     Life-table rows without censoring: ``events ~ Binomial(at_risk, 1 - exp(-H(start, end)))``.
 ``window``
@@ -55,7 +60,13 @@ def prepare_survival(
             # exposure 0 (no one reached the interval) contributes nothing; keep shape fixed
             "exposure": np.maximum(exposure[pos], 1e-12),
         }
-        return ("ipd", arms, c.size), arrays
+        ic = data.interval_censored
+        ic_arms: tuple[int, ...] = ()
+        if ic.any():
+            f = data.frame[ic]
+            ic_arms = tuple(f["arm"].map({a: i for i, a in enumerate(arms)}).astype(int))
+            arrays["interval_overlap"] = overlap(c, f["time"].to_numpy(float), f["upper"].to_numpy(float))
+        return ("ipd", arms, c.size, ic_arms), arrays
     f = data.frame
     arm_idx = f["arm"].map({a: i for i, a in enumerate(arms)}).to_numpy()
     start, end = f["start"].to_numpy(), f["end"].to_numpy()
@@ -120,6 +131,9 @@ def add_terms(hazard: pt.TensorVariable, structure: tuple, data: dict) -> None:
     if structure[0] == "ipd":
         pm.Poisson("events_ipd", mu=hazard * data["exposure"], observed=data["events"],
                    dims=("arm", "interval"))
+        if structure[3]:
+            h = pt.sum(hazard[np.array(structure[3])] * data["interval_overlap"], axis=-1)
+            pm.CustomDist("events_interval", h, logp=_interval_logp, observed=np.ones(len(structure[3])))
         return
     _, _, _, closed_arm, act_arm, win_arm = structure
     if closed_arm:
@@ -141,6 +155,13 @@ def add_terms(hazard: pt.TensorVariable, structure: tuple, data: dict) -> None:
         surv = pt.sum(data["window_weight"] * pt.exp(-h_to) * g, axis=-1)
         pm.Binomial("events_window", n=data["window_at_risk"], logit_p=pt.log1p(-surv) - pt.log(surv),
                     observed=data["window_events"])
+
+
+def _interval_logp(value, h):
+    """Event within the censoring interval, given event-free at its start: ``log(1 - exp(-H))``."""
+    import pytensor.tensor as pt
+
+    return value * pt.log(-pt.expm1(-h))
 
 
 def _actuarial_logp(value, h, n_eff):

@@ -195,8 +195,10 @@ class PiecewiseExponential(Model):
         extra = {}
         if isinstance(data, SurvivalData):
             f = data.frame
+            upper = f["upper"].to_numpy(float) if "upper" in f else np.full(len(f), np.nan)
             extra = {"time": f["time"].to_numpy(float), "event": f["event"].to_numpy(float),
-                     "arm_index": f["arm"].map({a: i for i, a in enumerate(arms)}).to_numpy(int)}
+                     "arm_index": f["arm"].map({a: i for i, a in enumerate(arms)}).to_numpy(int),
+                     "entry": data.entry, "upper": upper}
         extra["crude_rate"] = rate
         return Prepared(arrays=arrays, structure=structure, arms=arms, control=control, coords=coords,
                         extra=extra)
@@ -217,7 +219,8 @@ class PiecewiseExponential(Model):
         return out
 
     def pointwise_log_likelihood(self, prepared: Prepared, posterior) -> xr.Dataset | None:
-        """Patient-level data: each patient's exact log-likelihood ``d log h(t) - H(t)`` per draw.
+        """Patient-level data: each patient's exact log-likelihood per draw: ``d log h(t) - H(entry, t)``,
+        or ``-H(entry, L) + log(1 - exp(-H(L, U)))`` for an event censored in ``(L, U]``.
 
         The sampler sees patients summarised as Poisson counts per arm and interval (the same
         posterior, faster); LOO needs one term per patient, and these do not depend on the
@@ -233,13 +236,19 @@ class PiecewiseExponential(Model):
         # SurvivalData.split (the sampled Poisson likelihood uses that split)
         k = np.maximum(np.searchsorted(c, e["time"], side="left") - 1, 0)
         at_t = hazard[:, :, e["arm_index"], k]  # (chain, draw, patient)
-        exposure = overlap(c, np.zeros_like(e["time"]), e["time"])  # (patient, interval)
+        ic = ~np.isnan(e["upper"])
+        exposure = overlap(c, e["entry"], e["time"])  # (patient, interval), from entry (truncation)
+        within = overlap(c, e["time"], np.where(ic, e["upper"], e["time"]))  # interval-censored rows
         H = np.empty_like(at_t)
+        W = np.zeros_like(at_t)
         for a in range(hazard.shape[2]):  # per arm: no (draw, patient, interval) array
             sel = e["arm_index"] == a
             H[:, :, sel] = np.einsum("cdk,pk->cdp", hazard[:, :, a, :], exposure[sel])
+            W[:, :, sel] = np.einsum("cdk,pk->cdp", hazard[:, :, a, :], within[sel])
         with np.errstate(divide="ignore"):
-            ll = np.where(e["event"] > 0, np.log(at_t), 0.0) - H
+            exact = (e["event"] > 0) & ~ic
+            ll = np.where(exact, np.log(at_t), 0.0) - H
+            ll = ll + np.where(ic, np.log(-np.expm1(-np.where(ic, W, 1.0))), 0.0)
         return xr.Dataset({"patients": (("chain", "draw", "patient"), ll)},
                           coords={"chain": posterior.coords["chain"], "draw": posterior.coords["draw"]})
 

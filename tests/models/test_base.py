@@ -48,7 +48,7 @@ def test_fit_runs_prepare_result_and_diagnostics_through_the_mocked_sampler(ipd,
     model = bh.PiecewiseExponential(cutpoints=[0, 10], effect="per_arm", control="A")
     fit = model.fit(ipd, draws=500, chains=2, seed=4)
     assert isinstance(fit, bh.SurvivalFit) and fit.arms == ("A", "B") and fit.control == "A"
-    assert fake.calls == [{"model": model, "structure": ("ipd", ("A", "B"), 2), "sampler": "nutpie", "seed": 4}]
+    assert fake.calls == [{"model": model, "structure": ("ipd", ("A", "B"), 2, ()), "sampler": "nutpie", "seed": 4}]
     hr = fit.compare(treatment="B", control="A", times=[5]).draws["hazard_ratio"]
     np.testing.assert_allclose(hr.median(dim=("chain", "draw")).values, true[1] / true[0], rtol=0.01)
 
