@@ -78,7 +78,12 @@ def _fit(args: argparse.Namespace) -> int:
         t = fit.timings
         print(f"sampler={fit.sampler} seed={fit.seed} compile {t.get('compile', 0):.1f} s, sampling {t.get('sample', 0):.2f} s")
         with pd.option_context("display.width", 160, "display.max_columns", 20):
-            print(job.comparisons[key])
+            if key in job.comparisons:
+                print(job.comparisons[key])
+            evidence = fit.evidence() if hasattr(fit, "evidence") else None
+            if evidence is not None and len(evidence):
+                print("Published figures beside the posterior:")
+                print(evidence.drop(columns="evidence").to_string(index=False, float_format=lambda v: f"{v:.3g}"))
         print(job.diagnostics[key])
     for name, path in job.files.items():
         print(f"wrote {name}: {path}")

@@ -13,7 +13,8 @@ import pandas as pd
 
 from bayeshcc.errors import ConvergenceWarning, SpecError
 
-__all__ = ["Diagnostics", "bound_names", "check_prob", "diagnose", "exact_verdict", "joint_log_likelihood", "loo", "parameter_summary"]
+__all__ = ["Diagnostics", "bound_names", "check_prob", "diagnose", "exact_verdict", "joint_log_likelihood", "loo", "loo_compare",
+           "parameter_summary"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -189,6 +190,13 @@ def loo(idata, *, pointwise: bool = False):
     import arviz as az
 
     return az.loo(joint_log_likelihood(idata), pointwise=pointwise)
+
+
+def loo_compare(idatas: dict, *, scale: str = "log"):
+    """ArviZ's ``compare`` (PSIS-LOO) of several fits' pooled pointwise log-likelihoods."""
+    import arviz as az
+
+    return az.compare({k: joint_log_likelihood(v) for k, v in idatas.items()}, ic="loo", scale=scale)
 
 
 def joint_log_likelihood(idata):

@@ -53,9 +53,9 @@ class Quantity:
     name : str
     symbol : str
         How it prints in a rule, e.g. ``HR`` in ``P(HR < 1 | data) > 0.975``.
-    unit : {"ratio", "probability", "time"}
+    unit : {"ratio", "probability", "time", "patients"}
         ``"time"`` means the data's unit of time.
-    endpoint : {"survival", "response"}
+    endpoint : {"survival", "response", "ordinal_response", "adverse_events"}
     selector : str or None
         The keyword that picks one value (``interval``, ``time``, ``tau``).
     required : bool
@@ -110,6 +110,15 @@ QUANTITIES: dict[str, Quantity] = {
         Quantity("risk_difference", "p_T - p_C", "probability", "response"),
         Quantity("risk_ratio", "p_T / p_C", "ratio", "response", null=1.0),
         Quantity("odds_ratio", "OR", "ratio", "response", null=1.0),
+        # 1 / (p_T - p_C): patients treated for one more responder (negative: needed to harm)
+        Quantity("number_needed_to_treat", "NNT", "patients", "response"),
+        # ordinal best response (OrdinalResponse): CR + PR and CR + PR + SD rates, proportional odds
+        Quantity("objective_response_difference", "ORR_T - ORR_C", "probability", "ordinal_response"),
+        Quantity("disease_control_difference", "DCR_T - DCR_C", "probability", "ordinal_response"),
+        Quantity("common_odds_ratio", "cOR", "ratio", "ordinal_response", null=1.0),
+        # adverse events: a higher risk on treatment is harm, so the benefit direction is "<"
+        Quantity("ae_risk_difference", "p_T - p_C (AE)", "probability", "adverse_events", benefit="<"),
+        Quantity("ae_odds_ratio", "OR (AE)", "ratio", "adverse_events", benefit="<", null=1.0),
     )
 }
 

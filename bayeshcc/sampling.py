@@ -107,12 +107,15 @@ def sample(
     t0 = time.perf_counter()
     entry = _compiled(model, prepared, sampler)
     t1 = time.perf_counter()
+    # a family may ask for a higher acceptance target (smaller steps) than the samplers' 0.8
+    target = getattr(model, "target_accept", None)
+    extra = {} if target is None else {"target_accept": target}
     if sampler == "nutpie":
         import nutpie
 
         idata = nutpie.sample(
             entry.nutpie.with_data(**arrays), draws=draws, tune=tune, chains=chains, seed=seed,
-            progress_bar=progress, save_warmup=False,
+            progress_bar=progress, save_warmup=False, **extra,
         )
     else:
         import pymc as pm
@@ -121,7 +124,7 @@ def sample(
             pm.set_data(arrays)
             idata = pm.sample(
                 draws=draws, tune=tune, chains=chains, random_seed=seed, progressbar=progress,
-                compute_convergence_checks=False,
+                compute_convergence_checks=False, **extra,
             )
     t2 = time.perf_counter()
     idata = _tidy(idata)

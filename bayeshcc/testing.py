@@ -11,7 +11,7 @@ from collections.abc import Sequence
 import numpy as np
 import xarray as xr
 
-__all__ = ["fake_fit", "fake_survival_fit", "mock_sample"]
+__all__ = ["fake_fit", "fake_survival_fit", "mock_sample", "simulate_ae_table"]
 
 
 def fake_survival_fit(
@@ -127,3 +127,46 @@ def _dims_for(shape: tuple[int, ...], coords: dict) -> list[str]:
         dims.append(match)
         free.remove(match)
     return dims
+
+
+def simulate_ae_table(
+    *,
+    n_systems: int,
+    events_per_system: int,
+    n: tuple[int, int] = (100, 100),
+    mean_log_or: float = 0.0,
+    between_sd: float = 0.5,
+    within_sd: float = 0.5,
+    baseline: tuple[float, float, float] = (-2.0, 0.5, 0.5),
+    seed: int = 0,
+):
+    """A simulated two-arm, any-grade adverse-event table with known log odds ratios.
+
+    Follows :class:`bayeshcc.HierarchicalAE`'s generative model: body-system mean log odds
+    ratios ``~ N(mean_log_or, between_sd^2)``, events' ``~ N(system mean, within_sd^2)``; the
+    mean log-odds of the arms likewise with ``baseline = (mean, between sd, within sd)``.
+    Arms ``"C"`` (control, ``n[0]`` patients) and ``"T"``.
+
+    Returns
+    -------
+    table : AETable
+        Control named ``"C"``.
+    log_or : pandas.Series
+        The true log odds ratio of each event (index: event name).
+    """
+    import pandas as pd
+
+    from bayeshcc.data import AETable
+
+    rng = np.random.default_rng(seed)
+    k = n_systems * events_per_system
+    system = np.repeat(np.arange(n_systems), events_per_system)
+    theta = (mean_log_or + between_sd * rng.standard_normal(n_systems))[system] + within_sd * rng.standard_normal(k)
+    gamma = (baseline[0] + baseline[1] * rng.standard_normal(n_systems))[system] + baseline[2] * rng.standard_normal(k)
+    p = 1 / (1 + np.exp(-(gamma[:, None] + np.array([-0.5, 0.5]) * theta[:, None])))
+    y = rng.binomial(np.array(n), p)
+    events = [f"E{j:03d}" for j in range(k)]
+    rows = [(f"S{system[j]:02d}", events[j], arm, "any", int(y[j, a]), n[a])
+            for j in range(k) for a, arm in enumerate(("C", "T"))]
+    df = pd.DataFrame(rows, columns=["system", "event", "arm", "grade", "count", "n"])
+    return AETable.from_frame(df).with_control("C"), pd.Series(theta, index=events, name="log_or")

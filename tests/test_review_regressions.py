@@ -126,7 +126,7 @@ def test_spec_reads_follow_up_windows(spec_dir):
     ("body", "message"),
     [
         ('[data]\nfile = "table.csv"\nformat = "intervals"\ntime = "t"\n[model]\nfamily = "piecewise_exponential"\ncutpoints = [0, 6]\n', r"\['time'\] do not apply"),
-        ('[data]\nfile = "single.csv"\ntime = "t"\nevent = "d"\narm = "g"\n[model]\nfamily = "piecewise_exponential"\ncutpoints = [0]\neffect = "per_arm"\n', "compare needs two arms"),
+        ('[data]\nfile = "single.csv"\ntime = "t"\nevent = "d"\narm = "g"\n[model]\nfamily = "piecewise_exponential"\ncutpoints = [0]\neffect = "per_arm"\n[compare]\ntimes = [3]\n', "have one arm .* remove the \\[compare\\] table"),
         ('[data]\nfile = "table.csv"\nformat = "intervals"\n[model]\nfamily = "piecewise_exponential"\ncutpoints = [0, 6]\n[compare]\ntreatment = "B"\ncontrol = "A"\ntimes = [30]\n', "beyond the data horizon 24"),
         ('[data]\nfile = "table.csv"\nformat = "intervals"\n[model]\nfamily = "piecewise_exponential"\ncutpoints = [0, 6]\n[compare]\ntreatment = "B"\ncontrol = "A"\nprob = 1\n', "prob must be strictly between"),
     ],

@@ -9,6 +9,12 @@ stored per-trial results, and ``sample(rng, draws)`` for predictive probabilitie
 """
 
 from bayeshcc.conjugate.base import MC_QUANTITIES, BatchPosterior, beta_update, gamma_update
+from bayeshcc.conjugate.mixture import (
+    BetaMixturePosterior,
+    beta_mixture_ess,
+    beta_mixture_moments,
+    beta_mixture_update,
+)
 from bayeshcc.conjugate.response import BetaPosterior, RateDrawsPosterior, prob_difference_above
 from bayeshcc.conjugate.survival import (
     DrawsPosterior,
@@ -21,6 +27,7 @@ from bayeshcc.conjugate.survival import (
 __all__ = [
     "MC_QUANTITIES",
     "BatchPosterior",
+    "BetaMixturePosterior",
     "BetaPosterior",
     "DrawsPosterior",
     "GammaPosterior",
@@ -28,6 +35,9 @@ __all__ = [
     "NormalLogHRPosterior",
     "PiecewiseGammaPosterior",
     "RateDrawsPosterior",
+    "beta_mixture_ess",
+    "beta_mixture_moments",
+    "beta_mixture_update",
     "beta_update",
     "gamma_update",
     "prob_difference_above",

@@ -111,7 +111,7 @@ class BinaryData(NamedControl):
 
 
 @dataclass(frozen=True, eq=False, repr=False)
-class OrdinalData:
+class OrdinalData(NamedControl):
     """Counts of an ordered outcome per arm, e.g. best response CR/PR/SD/PD.
 
     Attributes
@@ -122,12 +122,15 @@ class OrdinalData:
     categories : tuple of str
         In order, best first.
     criterion : str or None
+    control : str or None
+        The control arm, where the data name one (:meth:`with_control`); models default to it.
     """
 
     frame: pd.DataFrame
     arms: tuple[str, ...]
     categories: tuple[str, ...]
     criterion: str | None = None
+    control: str | None = None
 
     @classmethod
     def from_frame(
@@ -218,7 +221,8 @@ class OrdinalData:
                 "n": t.sum(axis=1).to_numpy(),
             }
         )
-        return BinaryData.from_frame(df, criterion=self.criterion)
+        out = BinaryData.from_frame(df, criterion=self.criterion)
+        return out.with_control(self.control) if self.control is not None else out
 
     def __repr__(self) -> str:
         crit = f"{self.criterion}: " if self.criterion else ""
@@ -226,7 +230,7 @@ class OrdinalData:
 
 
 @dataclass(frozen=True, eq=False, repr=False)
-class AETable:
+class AETable(NamedControl):
     """Adverse-event counts by body system, event, arm and grade band.
 
     Attributes
@@ -234,10 +238,13 @@ class AETable:
     frame : pandas.DataFrame
         Columns ``system, event, arm, grade, count, n`` (``n`` is the arm's number of patients).
     arms : tuple of str
+    control : str or None
+        The control arm, where the data name one (:meth:`with_control`); models default to it.
     """
 
     frame: pd.DataFrame
     arms: tuple[str, ...]
+    control: str | None = None
 
     @classmethod
     def from_frame(
@@ -259,7 +266,8 @@ class AETable:
             Missing or duplicated columns, one column given for two roles, no rows, missing
             labels or one label spelt two ways (``"Nausea"`` and ``"nausea"``), non-numeric,
             negative or non-integer counts, ``n == 0``, count > n, an arm whose ``n`` differs
-            between rows, repeated system/event/arm/grade rows.
+            between rows, repeated system/event/arm/grade rows, a grade ``"3-4"`` count above
+            the ``"any"`` grade count of the same event and arm.
         """
         what = "AETable"
         distinct_roles(what=what, system=system, event=event, arm=arm, grade=grade, count=count,
@@ -302,6 +310,7 @@ class AETable:
             raise DataError(
                 f"{what}: system/event/arm/grade repeated in {format_rows(df.index[dup])}"
             )
+        _check_nested_grades(frame, df.index, what=what)
         return cls(frame=frame, arms=tuple(dict.fromkeys(arms)))
 
     @property
@@ -314,3 +323,22 @@ class AETable:
         ev = self.frame[["system", "event"]].drop_duplicates()
         arms = ", ".join(f"{a} n={m}" for a, m in self.n.items())
         return f"AETable({len(ev)} events in {ev['system'].nunique()} systems; {arms})"
+
+
+def _check_nested_grades(frame: pd.DataFrame, index: pd.Index, *, what: str) -> None:
+    """Grade 3-4 patients are a subset of any-grade patients: refuse a 3-4 count above ``any``."""
+    key = ["system", "event", "arm"]
+    severe = frame[frame["grade"] == "3-4"].reset_index()
+    anyg = frame[frame["grade"] == "any"]
+    if severe.empty or anyg.empty:
+        return
+    both = severe.merge(anyg[[*key, "count"]], on=key, suffixes=("", "_any"))
+    bad = both[both["count"] > both["count_any"]]
+    if not bad.empty:
+        r = bad.iloc[0]
+        raise DataError(
+            f"{what}: grade '3-4' count exceeds the 'any' grade count in "
+            f"{format_rows(index[bad['index'].to_numpy()])} ({r.event!r}, arm {r.arm!r}: "
+            f"{int(r['count'])} > {int(r.count_any)}); grade 3-4 patients are among those with "
+            "the event at any grade"
+        )

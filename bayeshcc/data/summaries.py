@@ -50,6 +50,10 @@ class SurvivalSummary:
         Stored as a new ``dict`` keyed by the arm labels as text.
     time_unit : str
     notes : str
+    follow_up : float, optional
+        The longest follow-up of the study (e.g. from its dates): the latest time its estimates
+        speak of (``horizon``). Without it, the horizon is the largest landmark, median or
+        median limit reported.
 
     Raises
     ------
@@ -71,10 +75,15 @@ class SurvivalSummary:
     events: Mapping[str, int] | None = None
     time_unit: str = "time units"
     notes: str = ""
+    follow_up: float | None = None
     _: None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         what = f"SurvivalSummary({self.endpoint})"
+        fu = self.follow_up
+        if fu is not None and (isinstance(fu, bool) or not isinstance(fu, int | float) or not np.isfinite(fu)
+                               or fu <= 0):
+            raise DataError(f"{what}: follow_up must be a finite number > 0, got {fu!r}")
         require_columns(self.medians, MEDIAN_COLUMNS, what=f"{what}.medians")
         med = self.medians.loc[:, list(MEDIAN_COLUMNS)].copy()
         for c in ("estimate", "lower", "upper"):
@@ -156,6 +165,79 @@ class SurvivalSummary:
     def arms(self) -> tuple[str, ...]:
         """Arms named in the medians table."""
         return tuple(dict.fromkeys(self.medians["arm"].astype(str)))
+
+    @property
+    def horizon(self) -> dict[str, float]:
+        """Per arm, the latest time the summary speaks of: ``follow_up`` if given, else the largest
+        landmark, median or median limit."""
+        if self.follow_up is not None:
+            return {a: float(self.follow_up) for a in self._all_arms()}
+        out: dict[str, float] = {}
+        for r in self.medians.itertuples():
+            vals = [v for v in (r.estimate, r.upper) if np.isfinite(v)]
+            if vals:
+                out[str(r.arm)] = max(out.get(str(r.arm), 0.0), *vals)
+        if self.landmarks is not None:
+            for a, t in self.landmarks.groupby("arm", sort=False)["time"].max().items():
+                out[str(a)] = max(out.get(str(a), 0.0), float(t))
+        return out
+
+    def _all_arms(self) -> list[str]:
+        arms = list(self.medians["arm"].astype(str))
+        if self.landmarks is not None:
+            arms += list(self.landmarks["arm"].astype(str))
+        if self.hazard_ratios is not None:
+            arms += list(self.hazard_ratios["treatment"].astype(str)) + list(self.hazard_ratios["control"].astype(str))
+        return list(dict.fromkeys(arms))
+
+    def evidence(self) -> list:
+        """The summary as likelihood evidence (:mod:`bayeshcc.data.evidence`).
+
+        Hazard ratios (with their interval, or their p-value) become
+        :class:`~bayeshcc.data.evidence.HazardRatioEvidence`; medians
+        :class:`~bayeshcc.data.evidence.MedianEvidence` (with their interval, or with ``n`` of the
+        arm); landmarks :class:`~bayeshcc.data.evidence.LandmarkEvidence` (with ``n`` of the arm).
+
+        Raises
+        ------
+        DataError
+            A median not reached (it bounds the median from below only, by a follow-up the summary
+            does not give), or a median or landmark whose precision is unknown (no interval and no
+            ``n`` for its arm): nothing is dropped silently.
+        """
+        from bayeshcc.data.evidence import HazardRatioEvidence, LandmarkEvidence, MedianEvidence
+
+        what = f"SurvivalSummary({self.endpoint})"
+        n = self.n or {}
+        out: list = []
+        if self.hazard_ratios is not None:
+            for r in self.hazard_ratios.itertuples():
+                ci = np.isfinite(r.lower) and np.isfinite(r.upper)
+                out.append(HazardRatioEvidence(
+                    treatment=str(r.treatment), control=str(r.control), estimate=float(r.estimate),
+                    lower=float(r.lower) if ci else None, upper=float(r.upper) if ci else None,
+                    p_value=None if ci or not np.isfinite(r.p_value) else float(r.p_value)))
+        for r in self.medians.itertuples():
+            arm = str(r.arm)
+            if not np.isfinite(r.estimate):
+                raise DataError(f"{what}: the median of {arm!r} was not reached; it only bounds the median "
+                                "from below, by a follow-up the summary does not give; leave it out or give "
+                                "landmarks instead")
+            ci = np.isfinite(r.lower) and np.isfinite(r.upper)
+            if not ci and arm not in n:
+                raise DataError(f"{what}: the median of {arm!r} has no interval and the summary gives no n "
+                                "for that arm, so its precision is unknown; give n or the interval")
+            out.append(MedianEvidence(arm, float(r.estimate), lower=float(r.lower) if ci else None,
+                                      upper=float(r.upper) if ci else None, n=None if ci else n[arm],
+                                      follow_up=self.follow_up))
+        if self.landmarks is not None:
+            for arm, sub in self.landmarks.groupby("arm", sort=False):
+                if str(arm) not in n:
+                    raise DataError(f"{what}: landmarks of {arm!r} need n for that arm (patients at the start)")
+                sub = sub.sort_values("time")
+                out.append(LandmarkEvidence(str(arm), tuple(sub["time"]), tuple(sub["survival"]), n=n[str(arm)],
+                                            follow_up=self.follow_up))
+        return out
 
     def __repr__(self) -> str:
         meds = "; ".join(

@@ -22,15 +22,18 @@ import pandas as pd
 from bayeshcc.datasets._haic_cisplatin import load_haic_cisplatin
 from bayeshcc.datasets._huang2022 import load_huang2022
 from bayeshcc.datasets._registry import dataset_meta, dataset_names
+from bayeshcc.datasets._synthetic import synthetic_huang2022
 from bayeshcc.datasets.study import Study
 from bayeshcc.errors import DataError
 
-__all__ = ["Study", "list_datasets", "load", "load_haic_cisplatin", "load_huang2022"]
+__all__ = ["Study", "list_datasets", "load", "load_haic_cisplatin", "load_huang2022", "synthetic_huang2022"]
 
 _LOADERS: dict[str, Callable[[], Study]] = {
     "load_huang2022": load_huang2022,
     "load_haic_cisplatin": load_haic_cisplatin,
 }
+#: Simulated cohorts (not in :func:`list_datasets`; every one is labelled synthetic): name -> loader(seed=).
+SYNTHETIC: dict[str, Callable[..., object]] = {"synthetic_huang2022": synthetic_huang2022}
 
 
 def list_datasets() -> pd.DataFrame:

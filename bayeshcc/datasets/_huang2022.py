@@ -113,6 +113,7 @@ def load_huang2022() -> Study:
         hazard_ratios=_build.hazard_ratios(pfs_hr, what=what),
         n=n,
         time_unit="months",
+        follow_up=_follow_up(read_csv(NAME, "study_dates.csv"))[1],
         notes="PFS by RECIST 1.1 or death, from the start of treatment; medians with 95% CIs "
         "(Abstract; Results text para 3). Events are not reported.",
     )
@@ -123,7 +124,7 @@ def load_huang2022() -> Study:
         for crit in ("RECIST", "mRECIST")
     }
     ae = read_csv(NAME, "adverse_events.csv")
-    adverse_events = AETable.from_frame(ae.assign(n=ae["arm"].map(n)))
+    adverse_events = AETable.from_frame(ae.assign(n=ae["arm"].map(n))).with_control(CONTROL)
 
     return Study(
         name=NAME,
@@ -146,4 +147,13 @@ def load_huang2022() -> Study:
         published=pub,
         notes=meta["notes"],
         provenance=provenance(NAME),
+        os_medians=SurvivalSummary(
+            "OS",
+            medians=_build.medians(pub, endpoint="OS", arms=ARMS, what=what),
+            n=n,
+            time_unit="months",
+            follow_up=_follow_up(read_csv(NAME, "study_dates.csv"))[1],
+            notes="OS medians with 95% CIs (Abstract; Results text para 2): the same patients as the "
+            "landmark life table `os`, so not independent evidence.",
+        ),
     )

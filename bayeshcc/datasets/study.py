@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from bayeshcc.data import AETable, BinaryData, IntervalData, SurvivalSummary
+from bayeshcc.data import AETable, BinaryData, IntervalData, OrdinalData, SurvivalSummary
 from bayeshcc.errors import DataError
 
 __all__ = ["PUBLISHED_COLUMNS", "Study"]
@@ -46,6 +46,10 @@ class Study:
         Overall survival: exact interval counts where the paper allows them, else its summary.
     pfs, spp : SurvivalSummary or None
         Progression-free survival; survival post-progression.
+    os_medians : SurvivalSummary or None
+        The published OS medians with their intervals, where ``os`` is a life table of the same
+        patients: evidence to add to it (``model.fit([study.os, study.os_medians])``), though not
+        independent of it (the same Kaplan-Meier curve), so such a fit overstates the precision.
     response : dict of str -> BinaryData
         Objective response (CR + PR) keyed by criterion, e.g. ``"RECIST"``, ``"mRECIST"``.
     response_table : pandas.DataFrame
@@ -77,6 +81,7 @@ class Study:
     published: pd.DataFrame
     notes: str = ""
     provenance: pd.DataFrame = field(default_factory=pd.DataFrame)
+    os_medians: SurvivalSummary | None = None
 
     @property
     def endpoints(self) -> tuple[str, ...]:
@@ -86,6 +91,21 @@ class Study:
         if self.adverse_events is not None:
             out.append("adverse events")
         return tuple(out)
+
+    @property
+    def ordinal_response(self) -> dict[str, OrdinalData]:
+        """Best response (e.g. CR / PR / SD / PD, and NE where reported) keyed by criterion.
+
+        Built from :attr:`response_table`, categories in the table's order (best first), with the
+        control arm of :attr:`response`.
+        """
+        out = {}
+        for crit, rows in self.response_table.groupby("criterion", sort=False):
+            cats = tuple(dict.fromkeys(rows["category"]))
+            data = OrdinalData.from_frame(rows, categories=cats, criterion=str(crit))
+            control = getattr(self.response.get(str(crit)), "control", None)
+            out[str(crit)] = data.with_control(control) if control in data.arms else data
+        return out
 
     def published_figure(self, endpoint: str, quantity: str, arm_or_contrast: str) -> pd.Series:
         """The one row of :attr:`published` for an endpoint, quantity and arm or contrast.

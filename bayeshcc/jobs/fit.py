@@ -43,13 +43,23 @@ class FitJob:
 
     def summary(self) -> pd.DataFrame:
         """All comparisons in one table (a ``dataset`` column when there are several)."""
-        frames = []
+        frames = [pd.DataFrame()]
         for key, cmp in self.comparisons.items():
             table = cmp.summary()
             if len(self.comparisons) > 1:
                 table.insert(0, "dataset", key)
             frames.append(table)
         return pd.concat(frames, ignore_index=True)
+
+    def evidence_table(self) -> pd.DataFrame:
+        """Published figures beside their posteriors, for fits to published evidence (else empty)."""
+        frames = []
+        for key, fit in self.fits.items():
+            table = fit.evidence() if hasattr(fit, "evidence") else pd.DataFrame()
+            if len(table) and len(self.fits) > 1:
+                table.insert(0, "dataset", key)
+            frames.append(table)
+        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
     def diagnostics_table(self) -> pd.DataFrame:
         """All diagnostics verdicts in one table."""
@@ -111,14 +121,15 @@ def run_fit(
         )
         job.fits[key] = fit
         job.diagnostics[key] = fit.diagnostics()
-        job.comparisons[key] = fit.compare(**spec.compare)
+        if len(fit.arms) > 1 or model.endpoint != "survival":  # one survival cohort: its evidence table only
+            job.comparisons[key] = fit.compare(**spec.compare)
     if out is not None:
         job.files = _write(job, out)
     return job
 
 
 def _write(job: FitJob, out: Path) -> dict[str, Path]:
-    from bayeshcc.plots import figure_name, plot_fit
+    from bayeshcc.plots import extra_figures, figure_name, plot_fit
 
     files: dict[str, Path] = {}
     for key, fit in job.fits.items():
@@ -126,10 +137,15 @@ def _write(job: FitJob, out: Path) -> dict[str, Path]:
         files[f"idata{suffix}"] = atomic_write(out / f"idata{suffix}.nc",
                                                lambda tmp, f=fit: f.idata.to_netcdf(str(tmp)))
         title = job.spec.title + (f" ({key})" if key else "")
-        fig = plot_fit(fit, job.comparisons[key], title=title)
+        fig = plot_fit(fit, job.comparisons.get(key), title=title)
         name = f"{figure_name(fit)}{suffix}"
         files[name] = save_figure(fig, out / f"{name}.png")
+        for stem, extra in extra_figures(fit, job.comparisons.get(key), title=title).items():
+            files[f"{stem}{suffix}"] = save_figure(extra, out / f"{stem}{suffix}.png")
     files["summary"] = atomic_write(out / "summary.csv", lambda tmp: job.summary().to_csv(tmp, index=False))
+    evidence = job.evidence_table()
+    if len(evidence):
+        files["evidence"] = atomic_write(out / "evidence.csv", lambda tmp: evidence.to_csv(tmp, index=False))
     files["diagnostics"] = atomic_write(out / "diagnostics.csv",
                                         lambda tmp: job.diagnostics_table().to_csv(tmp, index=False))
     return files

@@ -123,27 +123,28 @@ def _window_arrays(w, s: np.ndarray, c: np.ndarray) -> dict[str, np.ndarray]:
     }
 
 
-def add_terms(hazard: pt.TensorVariable, structure: tuple, data: dict) -> None:
-    """Add one observed variable per term present in ``structure`` (inside a model context)."""
+def add_terms(hazard: pt.TensorVariable, structure: tuple, data: dict, prefix: str = "") -> None:
+    """Add one observed variable per term present in ``structure`` (inside a model context); ``prefix``
+    names the variables of one source among several."""
     import pymc as pm
     import pytensor.tensor as pt
 
     if structure[0] == "ipd":
-        pm.Poisson("events_ipd", mu=hazard * data["exposure"], observed=data["events"],
+        pm.Poisson(prefix + "events_ipd", mu=hazard * data["exposure"], observed=data["events"],
                    dims=("arm", "interval"))
         if structure[3]:
             h = pt.sum(hazard[np.array(structure[3])] * data["interval_overlap"], axis=-1)
-            pm.CustomDist("events_interval", h, logp=_interval_logp, observed=np.ones(len(structure[3])))
+            pm.CustomDist(prefix + "events_interval", h, logp=_interval_logp, observed=np.ones(len(structure[3])))
         return
     _, _, _, closed_arm, act_arm, win_arm = structure
     if closed_arm:
         h = pt.sum(hazard[np.array(closed_arm)] * data["closed_overlap"], axis=-1)
         # logit of 1 - exp(-H), stable for small and large H
-        pm.Binomial("events_closed", n=data["closed_at_risk"], logit_p=pt.log(-pt.expm1(-h)) + h,
+        pm.Binomial(prefix + "events_closed", n=data["closed_at_risk"], logit_p=pt.log(-pt.expm1(-h)) + h,
                     observed=data["closed_events"])
     if act_arm:
         h = pt.sum(hazard[np.array(act_arm)] * data["actuarial_overlap"], axis=-1)
-        pm.CustomDist("events_actuarial", h, data["actuarial_at_risk"], logp=_actuarial_logp,
+        pm.CustomDist(prefix + "events_actuarial", h, data["actuarial_at_risk"], logp=_actuarial_logp,
                       observed=data["actuarial_events"])
     if win_arm:
         lam = hazard[np.array(win_arm)]  # (R, K)
@@ -153,7 +154,7 @@ def add_terms(hazard: pt.TensorVariable, structure: tuple, data: dict) -> None:
         safe = pt.switch(x > 1e-8, x, 1.0)
         g = pt.switch(x > 1e-8, -pt.expm1(-safe) / safe, 1.0 - x / 2)
         surv = pt.sum(data["window_weight"] * pt.exp(-h_to) * g, axis=-1)
-        pm.Binomial("events_window", n=data["window_at_risk"], logit_p=pt.log1p(-surv) - pt.log(surv),
+        pm.Binomial(prefix + "events_window", n=data["window_at_risk"], logit_p=pt.log1p(-surv) - pt.log(surv),
                     observed=data["window_events"])
 
 

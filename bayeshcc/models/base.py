@@ -66,6 +66,10 @@ class _Base(ABC):
             names = " or ".join(t.__name__ for t in self.data_types)
             raise DataError(f"{type(self).__name__} fits {names}, got {type(data).__name__}")
 
+    def coerce(self, data: Any) -> Any:
+        """The data in the form the family fits (e.g. a list of sources gathered into one object)."""
+        return data
+
     def bind(self, data: Any) -> _Base:
         """This model with any data-dependent settings resolved (e.g. cutpoints at quantiles)."""
         return self
@@ -121,6 +125,7 @@ class Model(_Base):
 
     def build_model(self, data: Any) -> pm.Model:
         """The PyMC model for ``data`` (prepare, then build)."""
+        data = self.coerce(data)
         self.check_data(data)
         model = self.bind(data)
         return model.build(model.prepare(data))
@@ -173,6 +178,7 @@ class Model(_Base):
 
         sampling.check_args(draws=draws, tune=tune, chains=chains, seed=seed, sampler=sampler,
                             allowed=self.samplers)
+        data = self.coerce(data)
         self.check_data(data)
         self = self.bind(data)  # noqa: PLW0642 - the fit reports the settings actually used
         prepared = self.prepare(data)

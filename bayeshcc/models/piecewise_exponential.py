@@ -12,11 +12,14 @@ import xarray as xr
 
 from bayeshcc.data import IntervalData, SurvivalData
 from bayeshcc.data.cutpoints import parse_cutpoints, quantiles_count
+from bayeshcc.data.evidence import EVIDENCE, Sources, as_sources
 from bayeshcc.data.survival import check_arms
 from bayeshcc.errors import DataError, SpecError
+from bayeshcc.models._evidence import add_source_terms, prepare_sources, sources_crude_rate
 from bayeshcc.models._survival import add_terms, interval_labels, prepare_survival
 from bayeshcc.models.base import Model, Prepared
 from bayeshcc.models.priors import Normal, Prior
+from bayeshcc.models.smoothing import RandomWalk
 from bayeshcc.piecewise import overlap
 from bayeshcc.results.survival import SurvivalFit
 
@@ -104,29 +107,29 @@ class PiecewiseExponential(Model):
 
     family: ClassVar[str] = "piecewise_exponential"
     endpoint: ClassVar[str] = "survival"
-    data_types: ClassVar[tuple[type, ...]] = (SurvivalData, IntervalData)
+    data_types: ClassVar[tuple[type, ...]] = (SurvivalData, IntervalData, Sources)
     result: ClassVar[type] = SurvivalFit
 
     cutpoints: tuple[float, ...] | str
-    effect: Literal["proportional", "per_arm"] = "proportional"
+    effect: Literal["proportional", "per_arm", "time_varying"] = "proportional"
     control: str | None = None
-    baseline_prior: Prior | None = None
-    log_hr_prior: Prior = DEFAULT_LOG_HR_PRIOR
+    baseline_prior: Prior | RandomWalk | None = None
+    log_hr_prior: Prior | RandomWalk = DEFAULT_LOG_HR_PRIOR
 
     def __post_init__(self) -> None:
         if isinstance(self.cutpoints, str):
             quantiles_count(self.cutpoints)  # the form is checked now, the values when fitting
         else:
             object.__setattr__(self, "cutpoints", parse_cutpoints(self.cutpoints))
-        if self.effect not in ("proportional", "per_arm"):
-            raise SpecError(f"effect must be 'proportional' or 'per_arm', got {self.effect!r}")
+        if self.effect not in ("proportional", "per_arm", "time_varying"):
+            raise SpecError(f"effect must be 'proportional', 'per_arm' or 'time_varying', got {self.effect!r}")
         if isinstance(self.control, int) and not isinstance(self.control, bool):
             object.__setattr__(self, "control", str(self.control))  # numeric arm codes, stored as text
         if self.control is not None and not isinstance(self.control, str):
             raise SpecError(f"control must be an arm name (str, or an integer code), got {self.control!r}")
         for name, support in (("baseline_prior", "positive"), ("log_hr_prior", "real")):
             p = getattr(self, name)
-            if p is None and name == "baseline_prior":
+            if (p is None and name == "baseline_prior") or isinstance(p, RandomWalk):
                 continue
             if not isinstance(p, Prior):
                 raise SpecError(f"{name} must be a bayeshcc prior (e.g. bh.Normal), got {p!r}")
@@ -134,11 +137,30 @@ class PiecewiseExponential(Model):
                 want = "a hazard needs a prior on (0, inf), e.g. bh.LogNormal or bh.Gamma" if support == "positive" \
                     else "a log hazard ratio needs a prior on the real line, e.g. bh.Normal"
                 raise SpecError(f"{name}: {p} has {p.support} support; {want}")
+        if isinstance(self.log_hr_prior, RandomWalk) and self.effect != "time_varying":
+            raise SpecError(f"log_hr_prior: {self.log_hr_prior} walks across periods; it needs "
+                            f"effect='time_varying', got effect={self.effect!r}")
         if self.effect == "per_arm" and self.log_hr_prior != DEFAULT_LOG_HR_PRIOR:
             raise SpecError(
                 f"log_hr_prior: effect='per_arm' has no hazard ratio parameter, so {self.log_hr_prior} "
                 "would be ignored; leave log_hr_prior at its default or use effect='proportional'"
             )
+
+    @property
+    def target_accept(self) -> float | None:
+        """0.99 when a random walk's scale has a prior (a funnel: smaller steps avoid divergences),
+        else None (the sampler's default 0.8)."""
+        walks = [p for p in (self.baseline_prior, self.log_hr_prior) if isinstance(p, RandomWalk)]
+        return 0.99 if any(isinstance(w.scale, Prior) for w in walks) else None
+
+    def coerce(self, data):
+        """Patient data and life tables as they are; a SurvivalSummary, an evidence object or a list
+        of sources gathered into :class:`~bayeshcc.data.evidence.Sources`."""
+        from bayeshcc.data import SurvivalSummary
+
+        if isinstance(data, (list, tuple, SurvivalSummary, *EVIDENCE)):
+            return as_sources(data)
+        return data
 
     def bind(self, data: SurvivalData | IntervalData) -> PiecewiseExponential:
         """This model with ``"quantiles:N"`` cutpoints resolved against ``data``."""
@@ -160,7 +182,7 @@ class PiecewiseExponential(Model):
         arms = data.arms
         control = self.control or data.control or arms[0]
         check_arms(arms, [control], field="control")
-        if self.effect == "proportional" and len(arms) != 2:
+        if self.effect in ("proportional", "time_varying") and len(arms) != 2:
             raise DataError(
                 f"effect='proportional' needs exactly 2 arms, the data have {len(arms)} "
                 f"({list(arms)}); use effect='per_arm' for one arm or more than two"
@@ -180,18 +202,25 @@ class PiecewiseExponential(Model):
                 stacklevel=3,
             )
         last = max(data.horizon.values())
-        beyond = [c for c in self.cutpoints if c >= last]
+        beyond = [c for c in self.cutpoints if c > 0 and c >= last]
         if beyond:
             raise DataError(
                 f"cutpoints {beyond} lie at or beyond the data's last follow-up time {last:g} "
                 f"{data.time_unit}: an interval no patient reaches would carry the prior alone; "
                 f"use cutpoints below {last:g}"
             )
-        structure, arrays = prepare_survival(data, np.asarray(self.cutpoints), arms)
-        rate = crude_rate(data)
-        if self.baseline_prior is None:
+        if isinstance(data, Sources):
+            structure, arrays = prepare_sources(data, np.asarray(self.cutpoints), arms, self.effect)
+            rate = sources_crude_rate(data) if self.baseline_prior is None or _data_relative_walk(
+                self.baseline_prior) else 1.0
+        else:
+            structure, arrays = prepare_survival(data, np.asarray(self.cutpoints), arms)
+            rate = crude_rate(data)
+        if self.baseline_prior is None or _data_relative_walk(self.baseline_prior):
             arrays["baseline_mu"] = np.asarray(math.log(rate))
         coords = {"arm": list(arms), "interval": interval_labels(self.cutpoints)}
+        if self.effect == "time_varying":
+            coords["period"] = coords["interval"]  # one log HR per interval
         extra = {}
         if isinstance(data, SurvivalData):
             f = data.frame
@@ -205,14 +234,20 @@ class PiecewiseExponential(Model):
 
     def prior_text(self, prepared: Prepared, time_unit: str = "time units") -> str:
         """The priors as used for this data, with the default's data-relative centre written out."""
-        what = "geometric mean of the arms' hazards" if self.effect == "proportional" else "each arm's hazard"
+        what = "each arm's hazard" if self.effect == "per_arm" else "geometric mean of the arms' hazards"
+        centre = (f"centred on the pooled crude event rate {prepared.extra.get('crude_rate', float('nan')):.4g} "
+                  f"per {_singular(time_unit)}")
         if self.baseline_prior is None:
             r = prepared.extra["crude_rate"]
-            base = (f"LogNormal(mu=log({r:.4g}), sigma={DEFAULT_BASELINE_SIGMA:g}) [default: centred on the "
-                    f"pooled crude event rate {r:.4g} per {_singular(time_unit)}]")
+            base = f"LogNormal(mu=log({r:.4g}), sigma={DEFAULT_BASELINE_SIGMA:g}) [default: {centre}]"
+        elif _data_relative_walk(self.baseline_prior):
+            base = f"{self.baseline_prior} [first interval Normal(log({prepared.extra['crude_rate']:.4g}), " \
+                   f"{DEFAULT_BASELINE_SIGMA:g}): {centre}]"
         else:
             base = str(self.baseline_prior)
         out = f"baseline hazard per interval ({what}) ~ {base}"
+        if self.effect == "time_varying":
+            out += f"; log_hr per period ~ {self.log_hr_prior}"
         if self.effect == "proportional":
             tag = " [default]" if self.log_hr_prior == DEFAULT_LOG_HR_PRIOR else ""
             out += f"; log_hr ~ {self.log_hr_prior}{tag}"
@@ -269,24 +304,48 @@ class PiecewiseExponential(Model):
 
         with pm.Model(coords=prepared.coords) as model:
             data = {k: pm.Data(k, v) for k, v in prepared.arrays.items()}
+            k = len(prepared.coords["interval"])
             if self.effect == "proportional":
-                base = self._baseline("baseline_hazard", "interval", data)
+                base = self._baseline("baseline_hazard", "interval", data, k)
                 log_hr = self.log_hr_prior.to_pymc("log_hr")
                 # symmetric in the arms: the baseline is the geometric mean of the two hazards
                 scale = pt.stack([pt.exp(-log_hr / 2), pt.exp(log_hr / 2)])
                 hazard = pm.Deterministic("hazard", scale[:, None] * base[None, :], dims=("arm", "interval"))
+            elif self.effect == "time_varying":
+                base = self._baseline("baseline_hazard", "interval", data, k)
+                if isinstance(self.log_hr_prior, RandomWalk):
+                    log_hr = pm.Deterministic("log_hr", self.log_hr_prior.to_pymc_log("log_hr", dims="period", n=k),
+                                              dims="period")
+                else:
+                    log_hr = self.log_hr_prior.to_pymc("log_hr", dims="period")
+                scale = pt.stack([pt.exp(-log_hr / 2), pt.exp(log_hr / 2)])  # (arm, period = interval)
+                hazard = pm.Deterministic("hazard", scale * base[None, :], dims=("arm", "interval"))
             else:
-                hazard = self._baseline("hazard", ("arm", "interval"), data)
-            add_terms(hazard, prepared.structure, data)
+                hazard = self._baseline("hazard", ("arm", "interval"), data, k)
+            if prepared.structure[0] == "sources":
+                add_source_terms(hazard, log_hr if self.effect == "proportional" else None, prepared.structure,
+                                 data, self.cutpoints)
+            else:
+                add_terms(hazard, prepared.structure, data)
         return model
 
-    def _baseline(self, name: str, dims, data: dict):
+    def _baseline(self, name: str, dims, data: dict, k: int):
         import pymc as pm
+        import pytensor.tensor as pt
 
+        if isinstance(self.baseline_prior, RandomWalk):  # log hazards walk across the intervals
+            centre = data.get("baseline_mu")
+            log_h = self.baseline_prior.to_pymc_log(name, dims=dims, n=k, centre=centre,
+                                                    spread=DEFAULT_BASELINE_SIGMA)
+            return pm.Deterministic(name, pt.exp(log_h), dims=dims)
         if self.baseline_prior is not None:
             return self.baseline_prior.to_pymc(name, dims=dims)
         # the data-relative default: its centre is model data, so new data reuse the compiled model
         return pm.LogNormal(name, mu=data["baseline_mu"], sigma=DEFAULT_BASELINE_SIGMA, dims=dims)
+
+
+def _data_relative_walk(prior) -> bool:
+    return isinstance(prior, RandomWalk) and prior.first is None
 
 
 def _singular(unit: str) -> str:

@@ -11,7 +11,7 @@ if TYPE_CHECKING:
 
     from bayeshcc.results.comparison import Comparison
 
-__all__ = ["plot_response"]
+__all__ = ["plot_ordinal", "plot_response"]
 
 
 def plot_response(comparison: Comparison, *, title: str | None = None, prob: float | None = None) -> Figure:
@@ -56,5 +56,51 @@ def plot_response(comparison: Comparison, *, title: str | None = None, prob: flo
     right.legend(frameon=False, fontsize="small")
     if title:
         fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def plot_ordinal(fit, *, title: str | None = None, prob: float = 0.95) -> Figure:
+    """Stacked bars of each arm's posterior category probabilities, with the observed proportions.
+
+    Parameters
+    ----------
+    fit : OrdinalFit
+    title : str, optional
+    prob : float
+        Interval mass of the error bars on each category's cumulative probability.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One horizontal bar per arm: posterior mean probability of each category, best first,
+        stacked; black ticks mark the observed cumulative proportions and grey bars the equal-
+        tailed interval of the posterior cumulative probability.
+    """
+    import matplotlib.pyplot as plt
+
+    table = fit.category_probabilities(prob)
+    lo, hi = (c for c in table.columns if c.startswith("cumulative_eti"))
+    cats = list(dict.fromkeys(table["category"]))
+    arms = list(dict.fromkeys(table["arm"]))
+    fig, ax = plt.subplots(figsize=(8, 1.1 + 0.8 * len(arms)))
+    for i, arm in enumerate(arms):
+        rows = table[table["arm"] == arm].set_index("category").loc[cats]
+        left = 0.0
+        for j, cat in enumerate(cats):
+            ax.barh(i, rows.loc[cat, "mean"], left=left, color=f"C{j}", edgecolor="white",
+                    label=cat if i == 0 else None, height=0.6)
+            left += rows.loc[cat, "mean"]
+        observed = rows["cumulative_observed"].to_numpy()[:-1]
+        ax.scatter(observed, [i] * len(observed), marker="|", s=400, color="black",
+                   label="observed (cumulative)" if i == 0 else None, zorder=3)
+        ax.hlines([i + 0.36] * (len(cats) - 1), rows[lo].to_numpy()[:-1], rows[hi].to_numpy()[:-1], color="0.3", linewidth=2,
+                  label=f"{prob:.0%} interval" if i == 0 else None)
+    ax.set_yticks(range(len(arms)), arms)
+    ax.set_xlim(0, 1)
+    ax.set_xlabel("probability of best response (cumulative from the left)")
+    ax.legend(frameon=False, fontsize="small", ncol=len(cats) + 2, loc="upper center", bbox_to_anchor=(0.5, -0.35))
+    crit = getattr(fit.data, "criterion", None)
+    ax.set_title(title or (f"Best response by {crit}" if crit else "Best response"))
     fig.tight_layout()
     return fig

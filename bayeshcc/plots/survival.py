@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from bayeshcc.data import IntervalData
     from bayeshcc.results.survival import SurvivalFit
 
-__all__ = ["landmark_intervals", "plot_survival_bands", "plot_survival_fit"]
+__all__ = ["landmark_intervals", "plot_ppc", "plot_survival_bands", "plot_survival_fit"]
 
 EXTRAPOLATION_LABEL = "extrapolation (beyond the data)"
 
@@ -181,6 +181,7 @@ def plot_survival_fit(
     *,
     times: Sequence[float] | None = None,
     prob: float = 0.95,
+    at_risk: bool = False,
     title: str | None = None,
     ax: Axes | None = None,
 ) -> Axes:
@@ -195,6 +196,9 @@ def plot_survival_fit(
         shaded as extrapolation.
     prob : float
         Mass of the pointwise bands and of the landmarks' binomial intervals (default 0.95).
+    at_risk : bool
+        Patient-level data only (SpecError otherwise): print the numbers at risk per arm at the
+        x ticks, in rows under the axis (:func:`~bayeshcc.results.curves.numbers_at_risk`).
     title : str, optional
     ax : matplotlib.axes.Axes, optional
 
@@ -210,12 +214,25 @@ def plot_survival_fit(
     marked, and the horizon is the shortest arm horizon (``min(fit.data.horizon.values())``):
     beyond it at least one arm's curve is extrapolated.
     """
-    from bayeshcc.data import IntervalData
+    from bayeshcc.data import IntervalData, SurvivalData
+    from bayeshcc.data.evidence import Sources
+    from bayeshcc.errors import SpecError
     from bayeshcc.results.survival import survival_bands
 
     data = fit.data
+    if at_risk and not isinstance(data, SurvivalData):
+        raise SpecError(f"at_risk=True needs patient-level SurvivalData; this fit's data are "
+                        f"{type(data).__name__}")
     table = isinstance(data, IntervalData)
     landmarks = observed = km = None
+    if isinstance(data, Sources):  # published evidence: medians at S = 0.5 and landmarks as points
+        observed = published_points(data)
+        ax = plot_survival_bands(
+            survival_bands(fit, times, prob=prob), observed=observed if len(observed) else None,
+            observed_label="published", cutpoints=fit.cutpoints, horizon=min(data.horizon.values()),
+            time_unit=data.time_unit, title=title, ax=ax)
+        _median_bars(ax, data, fit.arms)
+        return ax
     if table:
         landmarks = landmark_intervals(data, prob=prob)
         life = data.life_table()
@@ -223,7 +240,7 @@ def plot_survival_fit(
         observed = life[(exact["_merge"] == "left_only").to_numpy()]
     else:
         km = data.kaplan_meier()
-    return plot_survival_bands(
+    ax = plot_survival_bands(
         survival_bands(fit, times, prob=prob),
         observed=observed if observed is not None and len(observed) else None,
         observed_label="life-table estimate",
@@ -235,3 +252,129 @@ def plot_survival_fit(
         title=title,
         ax=ax,
     )
+    if at_risk:
+        _at_risk_table(ax, data)
+    return ax
+
+
+def _at_risk_table(ax, data) -> None:
+    """Numbers at risk per arm at the x ticks, as text rows under the axis; the legend moves below."""
+    from matplotlib.transforms import blended_transform_factory
+
+    from bayeshcc.results.curves import numbers_at_risk
+
+    lo, hi = ax.get_xlim()
+    ticks = [t for t in ax.get_xticks() if lo <= t <= hi]
+    ax.set_xticks(ticks)  # fixed, so that the table stays under its ticks
+    ax.set_xlim(lo, hi)
+    counts = numbers_at_risk(data, ticks)
+    under = blended_transform_factory(ax.transData, ax.transAxes)
+    ax.text(0.0, -0.17, "Number at risk", transform=ax.transAxes, ha="left", fontsize="small",
+            fontweight="bold")
+    for i, arm in enumerate(data.arms):
+        y = -0.23 - 0.055 * i
+        ax.text(-0.05, y, arm, transform=ax.transAxes, ha="right", fontsize="small", color=f"C{i}")
+        for r in counts[counts["arm"] == arm].itertuples():
+            ax.text(r.time, y, str(r.at_risk), transform=under, ha="center", fontsize="small")
+    legend = ax.get_legend()
+    if legend is not None:
+        legend.set_bbox_to_anchor((0.5, -0.26 - 0.055 * len(data.arms)), transform=ax.transAxes)
+
+
+def plot_ppc(table: pd.DataFrame, *, ax: Axes | None = None, title: str | None = None) -> Axes:
+    """A posterior predictive check: observed data against the replicated data's interval.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        From :func:`~bayeshcc.results.ppc.posterior_predictive_check`. Patient data (a ``time``
+        column): each arm's observed Kaplan-Meier curve, the replicated curves' median (dashed)
+        and pointwise interval, and crosses where the observed curve leaves it. Life tables: one
+        row per table row, the replicated events' median and interval, the observed events
+        (black diamonds) and the posterior predictive p-value.
+    ax : matplotlib.axes.Axes, optional
+    title : str, optional
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    import matplotlib.pyplot as plt
+
+    lo = next(c for c in table.columns if c.endswith("_lower"))
+    hi = lo.replace("_lower", "_upper")
+    mass = lo.removeprefix("eti").removesuffix("_lower")
+    unit = str(table["unit"].iloc[0]) if "unit" in table else "time units"
+    if "time" not in table:
+        return _plot_table_ppc(table, lo, hi, mass, ax=ax, title=title)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(8, 6))
+    for i, (arm, sub) in enumerate(table.groupby("arm", sort=False)):
+        color = f"C{i}"
+        t = sub["time"].to_numpy(float)
+        ax.fill_between(t, sub[lo], sub[hi], step="post", color=color, alpha=0.25,
+                        label=f"{arm} ({mass}% predictive band; observed outside at "
+                              f"{float(sub['share_outside'].iloc[0]):.0%} of times)")
+        ax.step(t, sub["median"], where="post", color=color, linestyle="--", linewidth=1,
+                label=f"{arm} (predictive median)")
+        ax.step(t, sub["observed"], where="post", color=color, linewidth=1.6,
+                label=f"{arm} (observed Kaplan-Meier)")
+        out = sub[sub["outside"].astype(bool)]
+        if len(out):
+            ax.plot(out["time"], out["observed"], "x", color="black", label=f"{arm} (outside the band)")
+    ax.set_xlabel(f"time ({unit})")
+    ax.set_ylabel("survival probability")
+    ax.set_ylim(0, 1.02)
+    ax.set_xlim(left=0)
+    ax.legend(fontsize="small", title="posterior predictive check, pointwise bands",
+              title_fontsize="small", loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=2,
+              frameon=False)
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def _plot_table_ppc(table, lo, hi, mass, *, ax, title) -> Axes:
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(8, 0.45 * len(table) + 1.8))
+    y = np.arange(len(table))[::-1]
+    med = table["median"].to_numpy(float)
+    xerr = np.vstack([med - table[lo].to_numpy(float), table[hi].to_numpy(float) - med])
+    ax.errorbar(med, y, xerr=xerr, fmt="o", color="C0", capsize=3,
+                label=f"replicated events (median, {mass}% interval)")
+    ax.plot(table["observed"], y, "D", color="black", label="observed events")
+    labels = [f"{r.arm} [{r.start:g}, {r.end:g}) {r.kind}" for r in table.itertuples()]
+    ax.set_yticks(y, labels)
+    for yi, r in zip(y, table.itertuples(), strict=True):
+        ax.text(1.01, yi, f"p = {r.p_value:.2f}", transform=ax.get_yaxis_transform(), va="center",
+                fontsize="small", color="C3" if r.outside else "black")
+    ax.set_xlabel("events in the row")
+    ax.legend(fontsize="small", loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=2, frameon=False)
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def published_points(data) -> pd.DataFrame:
+    """Published medians (as S = 0.5) and landmarks of a list of sources: ``arm, time, survival``."""
+    from bayeshcc.data.evidence import LandmarkEvidence, MedianEvidence
+
+    rows = []
+    for s in data.sources:
+        if isinstance(s, MedianEvidence):
+            rows.append((s.arm, s.estimate, 0.5))
+        elif isinstance(s, LandmarkEvidence):
+            rows += [(s.arm, t, v) for t, v in zip(s.times, s.survival, strict=True)]
+    return pd.DataFrame(rows, columns=["arm", "time", "survival"])
+
+
+def _median_bars(ax, data, arms) -> None:
+    """Horizontal bars for the published medians' intervals, in the arms' colours."""
+    from bayeshcc.data.evidence import MedianEvidence
+
+    for s in data.sources:
+        if isinstance(s, MedianEvidence) and s.lower is not None and s.arm in arms:
+            color = f"C{list(arms).index(s.arm)}"
+            ax.hlines(0.5, s.lower, s.upper, color=color, linewidth=2.5, alpha=0.8)

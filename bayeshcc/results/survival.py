@@ -40,12 +40,20 @@ class SurvivalFit(Fit):
     @property
     def proportional(self) -> bool:
         """Whether the arms' hazards are proportional (one hazard ratio for all intervals)."""
-        return "log_hr" in self.idata.posterior
+        post = self.idata.posterior
+        return "log_hr" in post and post["log_hr"].ndim == 2  # one log HR (chain, draw), not per period
 
     @property
     def time_unit(self) -> str:
         """Unit of time of the data."""
         return self.data.time_unit
+
+    def evidence(self, prob: float = 0.95) -> pd.DataFrame:
+        """Published figures the fit used (hazard ratios, medians, landmarks) beside their posteriors
+        (:func:`bayeshcc.results.evidence.evidence_table`; empty for patient data and life tables)."""
+        from bayeshcc.results.evidence import evidence_table
+
+        return evidence_table(self, prob)
 
     def survival(self, times: Sequence[float]) -> xr.DataArray:
         """Posterior draws of S(t), dims ``(chain, draw, arm, time)``.

@@ -22,15 +22,15 @@ from bayeshcc.errors import DataError, SpecError
 __all__ = ["FitSpec", "load_fit_spec"]
 
 _DATA = {
-    "dataset": str, "endpoint": str, "criteria": list, "file": str, "format": str,
+    "dataset": str, "endpoint": (str, list), "criteria": list, "file": str, "format": str,
     "time": str, "event": str, "arm": str, "responders": str, "n": str,
-    "censor_from": str, "censor_to": str, "time_unit": str, "criterion": str,
-    "__lists_of_tables__": ("criteria",),
+    "censor_from": str, "censor_to": str, "time_unit": str, "criterion": str, "seed": int,
+    "__lists_of_tables__": ("criteria", "endpoint"),
 }
 _FIT = {"draws": int, "tune": int, "chains": int, "seed": int, "sampler": str}
 #: Keys of [data] that apply to each way of naming the data.
 _RELEVANT = {
-    "dataset": {"dataset", "endpoint", "criteria"},
+    "dataset": {"dataset", "endpoint", "criteria", "seed"},
     "patients": {"file", "format", "time", "event", "arm", "time_unit"},
     "intervals": {"file", "format", "censor_from", "censor_to", "time_unit"},
     "binary": {"file", "format", "arm", "responders", "n", "criterion"},
@@ -88,6 +88,7 @@ def load_fit_spec(path: str | Path) -> FitSpec:
     for key, d in data.items():
         where = f" ({key})" if key else ""
         try:
+            d = data[key] = model.coerce(d)
             model.check_data(d)
             prepared[key] = model.bind(d).prepare(d)
         except (DataError, SpecError) as e:
@@ -100,6 +101,11 @@ def load_fit_spec(path: str | Path) -> FitSpec:
     if unknown:
         raise SpecError(f"unknown key 'compare.{unknown[0]}'; expected one of {sorted(allowed)}")
     for key, d in data.items():
+        if len(prepared[key].arms) < 2 and model.endpoint == "survival":  # one cohort: nothing to compare
+            if cmp:
+                raise SpecError(f"'compare': the data{f' ({key})' if key else ''} have one arm "
+                                f"({list(prepared[key].arms)}); remove the [compare] table")
+            continue
         try:
             model.bind(d).check_compare(d, prepared[key], **cmp)
         except (DataError, SpecError) as e:
@@ -168,13 +174,25 @@ def load_data(d: dict[str, Any], base: Path) -> dict[str, Any]:
 def _dataset(d: dict[str, Any]) -> dict[str, Any]:
     from bayeshcc import datasets
 
+    if d["dataset"] in datasets.SYNTHETIC:  # a simulated cohort: seed= picks it; patient-level OS only
+        stray = sorted(set(d) & {"endpoint", "criteria"} - ({"endpoint"} if d.get("endpoint") == "os" else set()))
+        if stray:
+            raise SpecError(f"'data.{stray[0]}': {d['dataset']} is one patient-level OS cohort; use 'seed' only")
+        return {"": datasets.SYNTHETIC[d["dataset"]](seed=d.get("seed", 1))}
+    if "seed" in d:
+        raise SpecError(f"'data.seed' applies to synthetic datasets {sorted(datasets.SYNTHETIC)} only")
     names = list(datasets.list_datasets()["name"])
     if d["dataset"] not in names:
         raise SpecError(f"'data.dataset': unknown dataset {d['dataset']!r}; available: {names}")
     study = datasets.load(d["dataset"])
     endpoint = d.get("endpoint", "os")
+    if isinstance(endpoint, list):  # several sources fitted together (survival models)
+        if not endpoint or "criteria" in d or not all(isinstance(e, str) for e in endpoint):
+            raise SpecError("'data.endpoint': a list names survival sources fitted together, e.g. "
+                            f"[\"os\", \"os_medians\"]; got {endpoint!r}")
+        return {"": [_dataset({**d, "endpoint": e})[""] for e in endpoint]}
     value = getattr(study, endpoint, None) if endpoint.isidentifier() and not endpoint.startswith("_") else None
-    fittable = ("os", "pfs", "spp", "response")
+    fittable = ("os", "pfs", "spp", "os_medians", "response", "ordinal_response", "adverse_events")
     if endpoint not in fittable or value is None:
         have = [e for e in fittable if getattr(study, e, None) is not None]
         raise SpecError(f"'data.endpoint': {d['dataset']} has no {endpoint!r}; expected one of {have}")

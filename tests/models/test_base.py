@@ -33,9 +33,11 @@ def table():
 
 
 def test_registry_names_every_family():
-    assert bh.FAMILIES == {"piecewise_exponential": bh.PiecewiseExponential, "binomial_response": bh.BinomialResponse}
+    expected = {"piecewise_exponential": bh.PiecewiseExponential, "binomial_response": bh.BinomialResponse,
+                "cox_ph": bh.CoxPH}
+    assert {k: bh.FAMILIES.get(k) for k in expected} == expected
     for name, cls in bh.FAMILIES.items():
-        assert cls.family == name and cls.endpoint in ("survival", "response") and cls.data_types
+        assert cls.family == name and cls.endpoint in ("survival", "response", "adverse_events") and cls.data_types
 
 
 def test_fit_runs_prepare_result_and_diagnostics_through_the_mocked_sampler(ipd, mock_sampler):

@@ -56,7 +56,7 @@ def test_same_seed_same_draws_and_defaults(recist):
     assert model.fit(plain.with_control("Sorafenib"), seed=1, draws=10).compare().control == "Sorafenib"
     with pytest.raises(bh.DataError, match="control: unknown arm 'Placebo'"):
         plain.with_control("Placebo")
-    assert set(cmp.draws.data_vars) == {"rate", "risk_difference", "risk_ratio", "odds_ratio"}
+    assert set(cmp.draws.data_vars) == {"rate", "risk_difference", "risk_ratio", "odds_ratio", "number_needed_to_treat"}
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,9 @@ is ever ignored.
     exactly (``hazard_ratio`` with ``interval=k``; without it when there is one interval) and, by
     Monte Carlo from the exact gamma posteriors (``mc_draws`` per trial), the survival difference
     at a time and the RMST difference to a horizon. ``BinomialResponse(prior=Beta(a, b))``: the
-    exact Beta(a + y, b + n - y) posteriors, the risk difference by quadrature.
+    exact Beta(a + y, b + n - y) posteriors, the risk difference by quadrature; with a mixture prior
+    (``prior=Mixture([Beta(...), ...], weights=...)``, e.g. :func:`~bayeshcc.robust`) the exact
+    Beta-mixture posteriors (:class:`~bayeshcc.conjugate.BetaMixturePosterior`).
 ``laplace``
     ``PiecewiseExponential(effect="proportional", baseline_prior=LogNormal(m, s),
     log_hr_prior=Normal(m, s))`` (a LogNormal prior on a hazard is a normal prior on its log):

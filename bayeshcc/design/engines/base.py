@@ -10,7 +10,13 @@ from typing import TYPE_CHECKING, ClassVar
 import numpy as np
 
 from bayeshcc._random import BlockRNG
-from bayeshcc.conjugate import MC_QUANTITIES, BatchPosterior, BetaPosterior, beta_update
+from bayeshcc.conjugate import (
+    MC_QUANTITIES,
+    BatchPosterior,
+    BetaMixturePosterior,
+    BetaPosterior,
+    beta_update,
+)
 from bayeshcc.design.batch import LookData
 from bayeshcc.errors import SpecError
 from bayeshcc.models.binomial import BinomialResponse
@@ -174,12 +180,16 @@ class Engine:
         method = getattr(self, f"_{self._stem(design.analysis)}_posterior")
         return method(data, design, rng, active)
 
-    # Response (BinomialResponse): exact beta posteriors, the same for every engine that lists it.
+    # Response (BinomialResponse): exact beta (or beta-mixture) posteriors, the same for every
+    # engine that lists it.
     def _response_capability(self, analysis: BinomialResponse) -> Capability:
         return Capability(frozenset({"risk_difference"}))
 
-    def _response_posterior(self, data, design, rng, active) -> BetaPosterior:
-        prior = design.analysis.prior
+    def _response_posterior(self, data, design, rng, active) -> BetaPosterior | BetaMixturePosterior:
+        analysis = design.analysis
+        if analysis.prior_components()[0].size > 1:
+            return BetaMixturePosterior(*analysis.rate_posterior(data.responders, data.evaluable))
+        prior = analysis.prior
         return BetaPosterior(*beta_update(prior.alpha, prior.beta, data.responders, data.evaluable))
 
     def __repr__(self) -> str:

@@ -96,7 +96,7 @@ class MCMCEngine(Engine):
                 out[i] = fit.rate.sel(arm=arms).values.reshape(n_draws, 2)
             else:
                 g = np.random.default_rng(int(seeds[i]))
-                out[i] = g.beta(model.prior.alpha + y, model.prior.beta + n - y, size=(n_draws, 2))
+                out[i] = model.rate_draws(y, n, g, (n_draws,))
         return RateDrawsPosterior(out)
 
     def model(self, design: TrialDesign):
