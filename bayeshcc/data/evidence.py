@@ -11,6 +11,7 @@ covers the truth).
 from __future__ import annotations
 
 import math
+import numbers
 from dataclasses import dataclass
 
 import numpy as np
@@ -33,9 +34,18 @@ def _positive(name: str, value, *, what: str) -> float:
 
 
 def _level(level, what: str) -> float:
-    if isinstance(level, bool) or not isinstance(level, int | float) or not 0 < level < 1:
+    if isinstance(level, bool) or not isinstance(level, numbers.Real) or not 0 < level < 1:
         raise DataError(f"{what}: level must be in (0, 1), e.g. 0.95, got {level!r}")
     return float(level)
+
+
+def _floats(values, name: str, what: str) -> np.ndarray:
+    """A list of numbers as a float array; DataError naming the value otherwise."""
+    items = list(values) if isinstance(values, list | tuple | np.ndarray) else [values]
+    bad = [v for v in items if isinstance(v, bool) or not isinstance(v, numbers.Real)]
+    if bad:
+        raise DataError(f"{what}: {name} must be numbers, got {bad[0]!r} in {list(items)!r}")
+    return np.asarray(items, dtype=float)
 
 
 def _count(name: str, value, *, what: str) -> int:
@@ -82,7 +92,7 @@ class HazardRatioEvidence:
                             "estimate's precision is known")
         else:
             p = self.p_value
-            if isinstance(p, bool) or not isinstance(p, int | float) or not 0 < p < 1:
+            if isinstance(p, bool) or not isinstance(p, numbers.Real) or not 0 < p < 1:
                 raise DataError(f"{what}: p_value must be in (0, 1), got {p!r}")
             if self.estimate == 1:
                 raise DataError(f"{what}: an estimate of exactly 1 with a p-value gives no standard error")
@@ -202,8 +212,7 @@ class LandmarkEvidence:
             _positive("follow_up", self.follow_up, what=what)
         if not isinstance(self.arm, str) or not self.arm.strip():
             raise DataError(f"LandmarkEvidence: arm must be an arm name, got {self.arm!r}")
-        t = np.asarray(self.times, dtype=float)
-        s = np.asarray(self.survival, dtype=float)
+        t, s = (_floats(getattr(self, k), k, what) for k in ("times", "survival"))
         if t.ndim != 1 or t.size == 0 or t.shape != s.shape:
             raise DataError(f"{what}: times and survival must be lists of equal length >= 1")
         if not np.all(np.isfinite(t)) or np.any(t <= 0) or np.any(np.diff(t) <= 0):
@@ -214,9 +223,9 @@ class LandmarkEvidence:
         if (self.lower is None) != (self.upper is None):
             raise DataError(f"{what}: give both lower and upper, or neither")
         if self.lower is not None:
-            lo, hi = (np.asarray(getattr(self, k), dtype=float) for k in ("lower", "upper"))
-            if lo.shape != s.shape or hi.shape != s.shape or not np.all((lo < s) & (s < hi)):
-                raise DataError(f"{what}: expected lower < survival < upper at each landmark, got "
+            lo, hi = (_floats(getattr(self, k), k, what) for k in ("lower", "upper"))
+            if lo.shape != s.shape or hi.shape != s.shape or not np.all((0 <= lo) & (lo < s) & (s < hi) & (hi <= 1)):
+                raise DataError(f"{what}: expected 0 <= lower < survival < upper <= 1 at each landmark, got "
                                 f"{lo.tolist()} / {s.tolist()} / {hi.tolist()}")
             object.__setattr__(self, "lower", tuple(float(x) for x in lo))
             object.__setattr__(self, "upper", tuple(float(x) for x in hi))

@@ -93,6 +93,8 @@ def clean_curve(curve: pd.DataFrame, *, what: str = "curve") -> pd.DataFrame:
 def _check_at_risk(table: pd.DataFrame, curve: pd.DataFrame, what: str) -> tuple[np.ndarray, np.ndarray]:
     if not isinstance(table, pd.DataFrame) or not {"time", "at_risk"} <= set(table.columns):
         raise DataError(f"{what}: expected a DataFrame with columns 'time' and 'at_risk'")
+    if len(table) == 0:
+        raise DataError(f"{what}: the at-risk table is empty; expected rows from time 0 on")
     t = pd.to_numeric(table["time"], errors="coerce").to_numpy(float)
     n = pd.to_numeric(table["at_risk"], errors="coerce").to_numpy(float)
     for name, v in (("time", t), ("at_risk", n)):
@@ -144,6 +146,7 @@ def _reconstruct_arm(curve: pd.DataFrame, t_risk: np.ndarray, n_risk: np.ndarray
     km_hat = np.ones(m)
     n_censor = np.zeros(n_int, dtype=int)
     cens_times: dict[int, np.ndarray] = {}
+    start = n_risk.astype(float).copy()  # patients at risk at each table time, as reconstructed
     last = 0
     n_hat[lower[0]] = n_risk[0]
 
@@ -157,7 +160,7 @@ def _reconstruct_arm(curve: pd.DataFrame, t_risk: np.ndarray, n_risk: np.ndarray
             cen[lo:hi + 1] = np.histogram(ct, bins=np.append(T[lo:hi + 1], np.inf))[0]
             cens_times[i] = ct
         last_k = last_in
-        n_hat[lo] = n_risk[i]
+        n_hat[lo] = start[i]
         for k in range(lo, hi + 1):
             if k == 0:
                 d[k], km_hat[k] = 0, 1.0
@@ -176,20 +179,28 @@ def _reconstruct_arm(curve: pd.DataFrame, t_risk: np.ndarray, n_risk: np.ndarray
             raise DataError(f"{what}: no digitised point between at-risk times {t_risk[i]:g} and "
                             f"{t_risk[i + 1]:g}; digitise the curve there")
         s_lo = S[lo] if S[lo] > 0 else 1.0
-        guess = int(round(n_risk[i] * S[nxt] / s_lo - n_risk[i + 1]))
+        guess = int(round(start[i] * S[nxt] / s_lo - n_risk[i + 1]))
         n_cens = max(guess, 0)
         for _ in range(10 * (n_risk[i] + 1)):
             new_last = fill(i, n_cens, last)
             gap = int(round(n_hat[nxt] - n_risk[i + 1]))
             if gap == 0:
                 break
+            if n_cens + gap < 0:
+                # the curve's drops leave fewer at risk than the table even with no censoring
+                # (digitisation noise): as Guyot et al., stop at no censoring and follow the curve,
+                # unless the two disagree grossly
+                n_cens = 0
+                new_last = fill(i, n_cens, last)
+                short = n_risk[i + 1] - n_hat[nxt]
+                if short > max(2, 0.05 * n_risk[i]):
+                    raise DataError(
+                        f"{what}: between times {t_risk[i]:g} and {t_risk[i + 1]:g} the curve's drops "
+                        f"leave {n_hat[nxt]:g} at risk, {short:g} fewer than the table's {n_risk[i + 1]}, "
+                        "even with no censoring; check the at-risk table and the digitised points there")
+                start[i + 1] = n_hat[nxt]
+                break
             n_cens = n_cens + gap
-            if n_cens < 0:
-                # more patients left than the curve's drops explain: the table and curve disagree
-                raise DataError(
-                    f"{what}: between times {t_risk[i]:g} and {t_risk[i + 1]:g} the curve's drops "
-                    f"leave fewer than {n_risk[i + 1]} of {n_risk[i]} at risk even with no censoring; "
-                    "check the at-risk table and the digitised points there")
         else:
             raise DataError(f"{what}: the at-risk count {n_risk[i + 1]} at {t_risk[i + 1]:g} could not be "
                             "matched; check the digitisation")
@@ -208,7 +219,15 @@ def _reconstruct_arm(curve: pd.DataFrame, t_risk: np.ndarray, n_risk: np.ndarray
     while n_hat[hi + 1] < 0 and n_cens > 0:  # no more censored than patients left
         n_cens -= 1
         new_last = fill(i, n_cens, last)
-    if total_events is not None:
+    before = int(d[:lo].sum())
+    if total_events is not None and before >= total_events:
+        # the earlier intervals already hold the reported events (Guyot et al.): none in the last
+        # interval, whose patients are all censored there
+        new_last = fill(i, int(start[i]), last)
+        d[lo:hi + 1] = 0
+        cen[lo:hi + 1] = 0
+        cens_times[i] = T[lo] + np.arange(1, int(start[i]) + 1) * (T[hi] - T[lo]) / (int(start[i]) + 1)
+    elif total_events is not None:
         # censor more while there are too many events, less while too few: the nearest feasible
         # total is kept where the curve's drops cannot give the reported one exactly
         for _ in range(10 * (n_risk[i] + 1)):

@@ -235,6 +235,12 @@ class SurvivalSummary:
                 if str(arm) not in n:
                     raise DataError(f"{what}: landmarks of {arm!r} need n for that arm (patients at the start)")
                 sub = sub.sort_values("time")
+                sub = sub[sub["time"] > 0]  # S(0) = 1 says nothing
+                flat = np.diff(np.r_[1.0, sub["survival"].to_numpy(float)]) >= 0
+                if flat.any():
+                    raise DataError(f"{what}: landmarks of {arm!r} do not fall at time(s) "
+                                    f"{sub['time'].to_numpy()[flat].tolist()}; the landmark likelihood needs survival "
+                                    "to decrease between landmarks: drop the repeated value")
                 out.append(LandmarkEvidence(str(arm), tuple(sub["time"]), tuple(sub["survival"]), n=n[str(arm)],
                                             follow_up=self.follow_up))
         return out

@@ -158,10 +158,12 @@ class SurvivalData(NamedControl):
         out = pd.DataFrame(
             {"time": t, "event": ev, "arm": pd.Categorical(arm_values, categories=list(order))}
         )
+        upper_values = _upper_column(df, upper, t, ev, what=what) if upper is not None else None
         if entry is not None:
-            out["entry"] = _entry_column(df, entry, t, what=what)
-        if upper is not None:
-            out["upper"] = _upper_column(df, upper, t, ev, what=what)
+            ic = ~np.isnan(upper_values) if upper_values is not None else np.zeros(len(t), dtype=bool)
+            out["entry"] = _entry_column(df, entry, t, ic, what=what)
+        if upper_values is not None:
+            out["upper"] = upper_values
         for c in covariates:
             out[c] = require_finite(df, c, what=what, allow_bool=True)
         out.index = pd.RangeIndex(len(out))
@@ -329,13 +331,14 @@ class SurvivalData(NamedControl):
         return f"SurvivalData({parts}; time in {self.time_unit}{cov})"
 
 
-def _entry_column(df: pd.DataFrame, column: str, time: np.ndarray, *, what: str) -> np.ndarray:
+def _entry_column(df: pd.DataFrame, column: str, time: np.ndarray, ic: np.ndarray, *, what: str) -> np.ndarray:
     x = require_finite_nonnegative(df, column, what=what)
-    late = x >= time
+    late = (x > time) | ((x == time) & ~ic)  # an interval-censored row may enter at its lower end
     if late.any():
         i = np.flatnonzero(late)
         raise DataError(
-            f"{what}: column '{column}' (entry) must be below the time column; entry {x[i[0]]:g} >= time "
+            f"{what}: column '{column}' (entry) must be below the time column (at most the lower end for "
+            f"an interval-censored row); entry {x[i[0]]:g} >= time "
             f"{time[i[0]]:g} in {format_rows(df.index[i])}"
         )
     return x

@@ -47,9 +47,10 @@ def compare_models(fits: Mapping[str, object], *, scale: str = "log") -> pd.Data
         if idata is None or "log_likelihood" not in idata.groups():
             raise SpecError(f"compare_models: fit {name!r} has no pointwise log-likelihood; fit it with "
                             "log_likelihood=True")
-        sizes[name] = sum(int(v.size // (v.sizes["chain"] * v.sizes["draw"]))
-                          for v in idata.log_likelihood.data_vars.values())
-    if len(set(sizes.values())) > 1:
-        raise DataError(f"compare_models: the fits have different numbers of observations {sizes}; LOO "
-                        "compares fits of the same data only")
+        # the likelihood terms and their observation counts identify the data (e.g. 'patients': 432)
+        sizes[name] = {k: int(v.size // (v.sizes["chain"] * v.sizes["draw"]))
+                       for k, v in idata.log_likelihood.data_vars.items()}
+    if len({tuple(sorted(v.items())) for v in sizes.values()}) > 1:
+        raise DataError(f"compare_models: the fits' pointwise log-likelihoods differ {sizes}; LOO compares "
+                        "fits of the same observations only")
     return loo_compare({name: fit.idata for name, fit in fits.items()}, scale=scale)

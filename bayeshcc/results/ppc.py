@@ -110,9 +110,10 @@ def posterior_predictive_check(
     data = fit.data
     if not isinstance(data, SurvivalData | IntervalData):
         raise SpecError(
-            f"posterior_predictive_check: the fit's data are {type(data).__name__} (published "
-            "summaries), not patient data or a life table; there are no data to replicate "
-            "(compare the posterior with the published figures: fit.evidence())"
+            f"posterior_predictive_check: the fit's data are {type(data).__name__} (several sources or "
+            "published summaries), not one patient-level dataset or life table; check a fit to the "
+            "patient data or table alone, and compare the posterior with the published figures with "
+            "fit.evidence()"
         )
     rng = np.random.default_rng(seed)
     hazard = fit.hazard.transpose("chain", "draw", "arm", "interval")

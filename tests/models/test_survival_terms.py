@@ -165,3 +165,35 @@ def test_fit_with_entry_and_interval_censoring_recovers_the_hazards():
     haz = np.log(fit.hazard.values.reshape(-1, 2))
     for j, rate in enumerate((0.10, 0.05)):
         assert abs(haz[:, j].mean() - np.log(rate)) < 3 * haz[:, j].std()
+
+
+def test_patient_data_among_several_sources_keep_one_loo_term_per_patient(mock_sampler):
+    """A list with patient data and a published HR: per-patient terms for the patients (whatever the
+    cutpoints), PyMC's term for the HR; so fits with different cutpoints compare in LOO."""
+    from bayeshcc.data.evidence import HazardRatioEvidence
+
+    data = patients(6, n=60)
+    hr = HazardRatioEvidence("B", "A", 0.8, 0.5, 1.3)
+
+    def draws(model, prepared, chains, n, rng):
+        k = len(prepared.coords["interval"])
+        base = np.exp(rng.normal(-2, 0.1, (chains, n, k)))
+        lhr = rng.normal(0, 0.1, (chains, n))
+        hz = np.stack([base * np.exp(-lhr / 2)[..., None], base * np.exp(lhr / 2)[..., None]], axis=2)
+        return {"baseline_hazard": base, "log_hr": lhr, "hazard": hz}
+
+    mock_sampler(draws)
+    fits = {f"{len(c)} intervals": bh.PiecewiseExponential(cutpoints=c, control="A").fit(
+        [data, hr], draws=50, chains=2, log_likelihood=True) for c in ([0, 4], [0, 2, 6])}
+    for f in fits.values():
+        ll = f.idata.log_likelihood
+        assert set(ll.data_vars) == {"s0_patients", "s1_hazard_ratio"}
+        assert ll["s0_patients"].sizes["s0_patient"] == 60
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        assert len(bh.compare_models(fits)) == 2
+    single = bh.PiecewiseExponential(cutpoints=[0, 4], control="A").fit(data, draws=50, chains=2, log_likelihood=True)
+    with pytest.raises(bh.DataError, match="pointwise log-likelihoods differ"):
+        bh.compare_models({"list": fits["2 intervals"], "patients only": single})
