@@ -156,3 +156,21 @@ def check_missing(df: pd.DataFrame, columns: Sequence[str], *, missing: str) -> 
             "pass missing='drop' to drop them (reported in fit.dropped_rows)"
         )
     return df.drop(index=rows), tuple(r.item() if hasattr(r, "item") else r for r in rows)
+
+
+def patient_arrays(cells: dict[str, np.ndarray], patient: np.ndarray, n: int, n_intervals: int, x: np.ndarray,
+                   stratum: np.ndarray, cluster: np.ndarray) -> dict[str, np.ndarray]:
+    """Per-patient arrays of the split cells: design ``X``, ``exposure`` (patient x interval), events.
+
+    ``interval_idx`` is the interval of the patient's event (0 for censored patients: it is then
+    multiplied by zero events). Exposure is the cells' (clipped) exposure, so the per-patient
+    likelihood is the cells' Poisson likelihood up to a constant.
+    """
+    exposure = np.zeros((n, n_intervals))
+    np.add.at(exposure, (patient, cells["interval_idx"]), cells["exposure"])
+    events = np.bincount(patient, weights=cells["events"], minlength=n).astype(np.int64)
+    interval = np.zeros(n, dtype=np.int64)
+    hit = cells["events"] > 0
+    interval[patient[hit]] = cells["interval_idx"][hit]
+    return {"X": x, "interval_idx": interval, "stratum_idx": stratum, "cluster_idx": cluster,
+            "events": events, "exposure": exposure}

@@ -35,6 +35,11 @@ DEFAULT_COEF_SIGMA = 2.0
 AUTO_COLLAPSE_RATIO = 0.5
 
 
+def _patient_logp(value, log_rate, cum_hazard):
+    """Per-patient log-likelihood ``d log h(t) - H(t)`` (events 0/1 per patient)."""
+    return value * log_rate - cum_hazard
+
+
 @dataclass(frozen=True, eq=False, repr=False)
 class _Dropped(SurvivalData):
     """SurvivalData that remembers rows left out for missing covariates (``CoxPH.survival_data``)."""
@@ -87,7 +92,9 @@ class CoxPH(Model):
     The hazard of patient ``i`` in interval ``k`` is ``h0[s_i, k] exp(x_i beta + u_{c_i})``,
     fitted through the Poisson representation of the split data (Holford 1980; Laird and Olivier
     1981): the events of each patient-interval are Poisson with mean hazard times exposure, whose
-    likelihood equals the piecewise-exponential one up to a constant. With one interval per
+    likelihood equals the piecewise-exponential one up to a constant (uncollapsed and without
+    ``time_varying`` terms, the same likelihood is evaluated per patient, summed over the
+    patient's intervals: same posterior, much faster). With one interval per
     distinct event time this is the Cox partial likelihood's estimate (Breslow ties). Design
     columns are centred (and non-0/1 columns scaled to unit sd) for sampling; ``log_hr`` is on
     the original scale and ``baseline_hazard`` (dims ``stratum, interval``) is the hazard at the
@@ -116,6 +123,10 @@ class CoxPH(Model):
     time_varying: tuple[str, ...] = ()
     missing: Literal["error", "drop"] = "error"
     collapse: Literal["auto"] | bool = "auto"
+
+    #: Fit an uncollapsed model without time-varying terms through the per-patient likelihood
+    #: (same posterior as the split cells, O(patients) per evaluation); False forces the cells.
+    _patient_likelihood: ClassVar[bool] = True
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "formula", cd.normalise_formula(self.formula))
@@ -238,6 +249,10 @@ class CoxPH(Model):
         if collapse:
             cells = cd.collapse_cells(cells, ["X", "X_tv", "interval_idx", "stratum_idx", "cluster_idx"])
         cells["exposure"] = np.maximum(cells["exposure"], 1e-12)
+        n_cells = len(cells["events"])
+        per_patient = not collapse and not tv and self._patient_likelihood
+        if per_patient:
+            cells = cd.patient_arrays(cells, p, len(xs), len(self.cutpoints), xs[:, const], stratum, cluster)
         prior = self.coef_prior
         mu = np.zeros(len(cols)) if prior is None else prior.mu * scale
         sigma = np.full(len(cols), DEFAULT_COEF_SIGMA) if prior is None else prior.sigma * scale
@@ -255,10 +270,10 @@ class CoxPH(Model):
         coords = {"term": [cols[j] for j in const], "tv_term": [cols[j] for j in tv], "stratum": strata,
                   "interval": interval_labels(self.cutpoints), "cluster": clusters}
         structure = ("cox", tuple(coords["term"]), tuple(coords["tv_term"]), tuple(strata), len(clusters),
-                     len(self.cutpoints), bool(collapse))
+                     len(self.cutpoints), bool(collapse), "patients" if per_patient else "cells")
         f = data.frame
         extra = {"time": f["time"].to_numpy(float), "event": f["event"].to_numpy(float), "crude_rate": rate,
-                 "collapsed": bool(collapse), "n_cells": len(cells["events"]), "n_patterns": n_patterns,
+                 "collapsed": bool(collapse), "n_cells": n_cells, "per_patient": per_patient, "n_patterns": n_patterns,
                  "centre": centre, "scale": scale,
                  "rows": cd.DesignRows(const=(x - centre)[:, const], tv=(x - centre)[:, tv], stratum=stratum,
                                        cluster=cluster)}
@@ -279,7 +294,8 @@ class CoxPH(Model):
                 pm.Deterministic("baseline_hazard", pt.exp(log_base), dims=dims)
             else:
                 log_base = pt.log(self.baseline_prior.to_pymc("baseline_hazard", dims=dims))
-            eta = log_base[d["stratum_idx"], d["interval_idx"]]
+            per_patient = prepared.structure[-1] == "patients"
+            eta = 0.0 if per_patient else log_base[d["stratum_idx"], d["interval_idx"]]
             if prepared.coords["term"]:
                 beta = pm.Normal("log_hr_std", mu=d["coef_mu"], sigma=d["coef_sigma"], dims="term")
                 pm.Deterministic("log_hr", beta / d["x_scale"], dims="term")
@@ -295,7 +311,17 @@ class CoxPH(Model):
                 u = pm.Deterministic("frailty", sd * z, dims="cluster")
                 pm.Deterministic("frailty_variance", sd**2)
                 eta = eta + u[d["cluster_idx"]]
-            pm.Poisson("events_cells", mu=pt.exp(eta) * d["exposure"], observed=d["events"])
+            if per_patient:
+                # log L_i = d_i (log h0[s_i, k_i] + eta_i) - exp(eta_i) sum_k E_ik h0[s_i, k]: the cells'
+                # Poisson log-likelihood summed over the patient's intervals, less sum d log E - log d!
+                h0 = pt.exp(log_base)
+                cum = (pt.dot(d["exposure"], h0[0]) if len(prepared.coords["stratum"]) == 1
+                       else pt.sum(d["exposure"] * h0[d["stratum_idx"]], axis=1))
+                log_rate = eta + log_base[d["stratum_idx"], d["interval_idx"]]
+                pm.CustomDist("events_patients", log_rate, pt.exp(eta) * cum, logp=_patient_logp,
+                              observed=d["events"])
+            else:
+                pm.Poisson("events_cells", mu=pt.exp(eta) * d["exposure"], observed=d["events"])
         return model
 
     def describe(self) -> str:

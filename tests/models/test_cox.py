@@ -162,3 +162,46 @@ def test_fit_result_with_mock_sampler(cohort, mock_sampler):
     assert len(fig.axes[0].lines) >= 4  # two medians and two KM steps
     ax = plot_forest(table)
     assert len(ax.get_yticklabels()) == 2
+
+
+def _mixed_cohort(seed=5, n=80):
+    rng = np.random.default_rng(seed)
+    df = pd.DataFrame({"age": rng.normal(60, 10, n), "pvtt": rng.integers(0, 2, n),
+                       "site": rng.integers(0, 2, n), "centre": rng.integers(0, 4, n),
+                       "arm": rng.choice(["A", "B"], n)})
+    t = rng.exponential(12.0, n)
+    c = rng.uniform(6, 30, n)
+    df["time"], df["event"] = np.minimum(t, c), (t <= c).astype(int)
+    return bh.SurvivalData.from_frame(df, time="time", event="event", arm="arm",
+                                      covariates=["age", "pvtt", "site", "centre"])
+
+
+@pytest.mark.parametrize("kwargs", [dict(strata="site", frailty="centre"), dict(), dict(strata="site")])
+def test_patient_likelihood_equals_cells_up_to_a_constant(monkeypatch, kwargs):
+    """The per-patient likelihood and the split cells' Poisson differ by sum(d log E - log d!) only."""
+    data = _mixed_cohort()
+    model = bh.CoxPH("arm + age + pvtt", cutpoints=[0, 4, 9, 15], collapse=False, **kwargs)
+    prep = model.prepare(data)
+    assert prep.extra["per_patient"] and prep.arrays["exposure"].shape == (80, 4)
+    assert prep.arrays["events"].sum() == data.frame["event"].sum()
+    assert np.isclose(prep.arrays["exposure"].sum(), data.frame["time"].sum())
+    pm_patients = model.build(prep)
+    monkeypatch.setattr(bh.CoxPH, "_patient_likelihood", False)
+    cells = model.prepare(data)
+    assert not cells.extra["per_patient"] and cells.structure != prep.structure
+    pm_cells = model.build(cells)
+    assert "events_patients" in pm_patients.named_vars and "events_cells" in pm_cells.named_vars
+    f_p, f_c = pm_patients.compile_logp(), pm_cells.compile_logp()
+    ev, ex = cells.arrays["events"], cells.arrays["exposure"]
+    constant = float(np.sum(ev * np.log(ex)))  # log d! = 0 for 0/1 events
+    rng = np.random.default_rng(0)
+    point0 = pm_patients.initial_point()
+    diffs = []
+    for _ in range(5):
+        pt_ = {k: v + rng.normal(0, 0.7, np.shape(v)) for k, v in point0.items()}
+        diffs.append(f_c(pt_) - f_p(pt_))
+        assert np.isfinite(diffs[-1])
+    assert np.allclose(diffs, constant, rtol=0, atol=1e-8)
+    # pointwise: one observed term per patient
+    ll = pm_patients.compile_fn(pm_patients.logp(vars=pm_patients.observed_RVs, sum=False)[0])(pt_)
+    assert ll.shape == (80,)
