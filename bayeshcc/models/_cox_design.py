@@ -66,7 +66,16 @@ def model_matrix(formula: str, data: SurvivalData, control: str) -> tuple[np.nda
             f"formula: variable(s) {missing} are not in the data; the data have 'arm' and covariates "
             f"{list(data.covariates)} (SurvivalData.from_frame(..., covariates=[...]))"
         )
-    mm = Formula(f"1 + {formula}").get_model_matrix(model_frame(data, control), na_action="raise")
+    rhs = formula.replace(" ", "")
+    if rhs.startswith(("0+", "-1+")) or rhs.endswith(("-1", "+0")) or "+0+" in rhs or "-1+" in rhs:
+        raise SpecError(f"formula: {formula!r} removes the intercept; a Cox model's baseline hazard plays "
+                        "that role, so every level of a factor would be collinear with it: drop '0' / '-1'")
+    try:
+        mm = Formula(f"1 + {formula}").get_model_matrix(model_frame(data, control), na_action="raise")
+    except (DataError, SpecError):
+        raise
+    except Exception as e:  # formulaic's own errors: a bad reference level, an unknown function, ...
+        raise DataError(f"formula: {formula!r} could not be applied to the data: {str(e).splitlines()[0]}") from None
     cols = [c for c in mm.columns if c != "Intercept"]
     if not cols:
         raise SpecError(f"formula: {formula!r} has no terms besides the intercept")

@@ -55,7 +55,7 @@ class OrdinalResponse(Model):
         number excluded is stated in the fit and its comparison); ``"worst"`` keeps them as a
         category worse than every assessed one (intention to treat: a patient not evaluated is
         neither a responder nor disease-controlled).
-    not_evaluated_labels : sequence of str, default ``("NE", "NA", "not evaluated")``
+    not_evaluated_labels : sequence of str, default ``("NE", "NA", "not evaluated")`` (compared ignoring case and surrounding spaces)
     control : str, optional
         Reference arm; defaults to the data's control, else its first arm.
 
@@ -139,7 +139,8 @@ class OrdinalResponse(Model):
         check_arms(data.arms, [control], field="control")
         arms = (control, *[a for a in data.arms if a != control])
         table = data.table.loc[list(arms)]
-        ne = [c for c in data.categories if c in self.not_evaluated_labels]
+        labels = {str(x).strip().casefold() for x in self.not_evaluated_labels}
+        ne = [c for c in data.categories if str(c).strip().casefold() in labels]  # "NE", "ne", " Ne " alike
         assessed = [c for c in data.categories if c not in ne]
         for field, names in (("responders", self.responders), ("disease_control", self.disease_control)):
             unknown = [c for c in names if c not in assessed]

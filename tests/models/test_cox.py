@@ -205,3 +205,20 @@ def test_patient_likelihood_equals_cells_up_to_a_constant(monkeypatch, kwargs):
     # pointwise: one observed term per patient
     ll = pm_patients.compile_fn(pm_patients.logp(vars=pm_patients.observed_RVs, sum=False)[0])(pt_)
     assert ll.shape == (80,)
+
+
+@pytest.mark.parametrize(
+    ("formula", "error", "message"),
+    [
+        ("0 + arm", bh.SpecError, "removes the intercept"),
+        ("arm - 1", bh.SpecError, "removes the intercept"),
+        ("arm + C(stage, contr.treatment(4))", bh.DataError, r"could not be applied to the data: Value `4`"),
+    ],
+)
+def test_formulas_that_cannot_work_are_refused_clearly(formula, error, message):
+    rng = np.random.default_rng(1)
+    df = pd.DataFrame({"time": rng.exponential(5, 60) + 0.1, "event": rng.integers(0, 2, 60),
+                       "arm": np.repeat(["A", "B"], 30), "stage": rng.integers(1, 4, 60)})
+    data = bh.SurvivalData.from_frame(df, time="time", event="event", arm="arm", covariates=["stage"])
+    with pytest.raises(error, match=message):
+        bh.CoxPH(formula, cutpoints=[0, 3]).prepare(data)

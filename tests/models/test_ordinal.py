@@ -105,3 +105,13 @@ def test_per_arm_matches_exact_dirichlet(mrecist):
             mean, sd_exact = a / (a + b), np.sqrt(a * b / ((a + b) ** 2 * (a + b + 1)))
             assert abs(float(x.mean()) - mean) < 4 * sd_exact / np.sqrt(ess), (arm, name)
     assert "common_odds_ratio" not in fit.compare().draws
+
+
+def test_not_evaluated_labels_match_ignoring_case():
+    df = pd.DataFrame({"arm": ["A"] * 5 + ["B"] * 5, "category": ["CR", "PR", "SD", "PD", "ne"] * 2,
+                       "count": [1, 2, 3, 4, 5, 2, 3, 3, 2, 1]})
+    data = bh.OrdinalData.from_frame(df, categories=("CR", "PR", "SD", "PD", "ne"))
+    model = bh.OrdinalResponse(effect="per_arm", not_evaluated="exclude", control="A")
+    prepared = model.prepare(data)
+    assert prepared.coords["category"] == ["CR", "PR", "SD", "PD"]  # "ne" recognised as not evaluated
+    assert prepared.arrays["n"].tolist() == [10, 10]
