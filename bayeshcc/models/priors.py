@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Any, ClassVar, Literal
@@ -185,15 +186,18 @@ class Mixture(Prior):
                 f"Mixture: components must share one support, got {[str(c) for c in comps]} "
                 f"with supports {[c.support for c in comps]}"
             )
+        if hasattr(w, "tolist") and getattr(w, "ndim", 1) == 1:  # a numpy array of weights
+            w = w.tolist()
         if not isinstance(w, list | tuple) or len(w) != len(comps):
             raise SpecError(f"Mixture: weights must list one number per component ({len(comps)}), got {w!r}")
         for i, v in enumerate(w):
-            if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v) or v <= 0:
+            if isinstance(v, bool) or not isinstance(v, numbers.Real) or not math.isfinite(v) or v <= 0:
                 raise SpecError(f"Mixture: weights[{i}] must be a finite number > 0, got {v!r}")
         if abs(sum(w) - 1) > 1e-6:
             raise SpecError(f"Mixture: weights must sum to 1, got {list(w)} (sum {sum(w):g})")
         object.__setattr__(self, "components", tuple(comps))
-        object.__setattr__(self, "weights", tuple(float(v) / sum(w) for v in w))
+        total = float(sum(float(v) for v in w))
+        object.__setattr__(self, "weights", tuple(float(v) / total for v in w))
         object.__setattr__(self, "support", comps[0].support)
 
     @property

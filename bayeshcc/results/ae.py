@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from bayeshcc.errors import SpecError
+from bayeshcc.errors import DataError, SpecError
 from bayeshcc.results.comparison import Comparison, bound_names, check_prob
 from bayeshcc.results.fit import Fit
 
@@ -231,8 +231,13 @@ class AEFit(Fit):
         out["treatment"] = t["treatment_count"].astype(str) + "/" + t["treatment_n"].astype(str)
         out["observed_difference"] = t["observed"]
         if p_values is not None:
-            keep = [c for c in ("grade", "event", "p_value", "p_value_text") if c in p_values]
-            out = out.merge(p_values[keep], on=["grade", "event"], how="left")
+            on = ["grade", "system", "event"] if "system" in p_values else ["grade", "event"]
+            dup = p_values.duplicated(on, keep=False)
+            if dup.any():  # one event name in two body systems needs the system to be told apart
+                raise DataError(f"p_values: rows {list(p_values.index[dup][:6])} repeat {on}; give one p-value per "
+                                f"{' and '.join(on)}" + ("" if "system" in p_values else " (add a 'system' column)"))
+            keep = [c for c in (*on, "p_value", "p_value_text") if c in p_values]
+            out = out.merge(p_values[keep], on=on, how="left")
         out["posterior_mean"], out[lo], out[hi], out["p_higher"] = t["mean"], t[lo], t[hi], t["p_higher"]
         if "p_zero" in t:
             out["p_zero"] = t["p_zero"]

@@ -142,6 +142,13 @@ def test_shrinkage_table_puts_p_values_beside_the_posterior(table4):
     assert s["p_value"].isna().sum() == 37
     # draws centred on no difference: the posterior pulls the raw 0.38 nearly all the way to 0
     assert row["shrinkage"] > 0.9
+    # one event name given twice (as if in two body systems) cannot be matched to one row
+    twice = pd.concat([pv, pv.assign(p_value=0.5)], ignore_index=True)
+    with pytest.raises(bh.DataError, match=r"rows \[0, 1\] repeat \['grade', 'event'\].*add a 'system' column"):
+        fit.shrinkage(p_values=twice)
+    system = s.loc[(s["event"] == "Nausea") & (s["grade"] == "any"), "system"].iloc[0]
+    by_system = fit.shrinkage(p_values=pv.assign(system=system))
+    assert by_system["p_value"].notna().sum() == 1 and len(by_system) == 38
 
 
 @pytest.mark.slow

@@ -139,3 +139,11 @@ def test_elir_is_predictively_consistent():
     # the moment ESS is not predictively consistent: it differs here (so the check can fail)
     post_moment = [beta_mixture_ess(*beta_mixture_update(w, a, b, k, n), "moment") for k in y]
     assert abs(float(pred @ post_moment) - n - beta_mixture_ess(w, a, b, "moment")) > 0.5
+
+
+def test_weights_may_be_a_numpy_array_or_numpy_numbers():
+    import numpy as np
+
+    a = bh.Mixture([bh.Beta(3, 57), bh.Beta(1, 1)], weights=np.array([0.8, 0.2]))
+    b = bh.Mixture([bh.Beta(3, 57), bh.Beta(1, 1)], weights=[np.float32(0.8), np.float32(0.2)])
+    assert a.weights == pytest.approx((0.8, 0.2)) and all(type(w) is float for w in b.weights)
