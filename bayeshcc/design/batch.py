@@ -71,6 +71,11 @@ class LookData:
     responders: np.ndarray | None = None
     patients: tuple[np.ndarray, ...] | None = None
 
+    def crude_rate(self) -> np.ndarray:
+        """Each trial's pooled crude event rate, shape ``(trial,)``: all events (half an event when
+        there are none) over all exposure, both arms; it centres the analysis model's default prior."""
+        return np.maximum(self.events.sum(axis=(1, 2)), 0.5) / np.maximum(self.exposure.sum(axis=(1, 2)), 1e-12)
+
     def sparse(self, per_interval: bool = False) -> np.ndarray:
         """Trials whose data leave the posterior of some arm to the prior, shape ``(trial,)``.
 

@@ -84,7 +84,7 @@ class ConjugateEngine(Engine):
         analysis = design.analysis
         prior = analysis.baseline_prior
         if prior is None:  # data-relative: Gamma(1/2, 1/(2r)), r the trial's pooled crude rate
-            r = np.maximum(data.events.sum(axis=(1, 2)), 0.5) / np.maximum(data.exposure.sum(axis=(1, 2)), 1e-12)
+            r = data.crude_rate()
             alpha, beta = DEFAULT_SHAPE, (DEFAULT_SHAPE / r)[:, None, None]
         else:
             alpha, beta = prior.alpha, prior.beta

@@ -56,7 +56,7 @@ class LaplaceEngine(Engine):
     def _survival_posterior(self, data, design, rng, active):
         base, log_hr = design.analysis.baseline_prior, design.analysis.log_hr_prior
         if base is None:  # the model's default, centred on each trial's pooled crude event rate
-            rate = np.maximum(data.events.sum(axis=(1, 2)), 0.5) / np.maximum(data.exposure.sum(axis=(1, 2)), 1e-12)
+            rate = data.crude_rate()
             base_mu, base_sigma = np.log(rate)[:, None], DEFAULT_BASELINE_SIGMA
         else:
             base_mu, base_sigma = base.mu, base.sigma
