@@ -37,7 +37,7 @@ from bayeshcc.piecewise import overlap
 if TYPE_CHECKING:
     import pytensor.tensor as pt
 
-__all__ = ["add_terms", "interval_labels", "prepare_survival"]
+__all__ = ["add_terms", "interval_labels", "patient_arrays", "patient_loglik", "prepare_survival"]
 
 
 def interval_labels(cutpoints) -> list[str]:
@@ -170,3 +170,34 @@ def _actuarial_logp(value, h, n_eff):
     import pytensor.tensor as pt
 
     return value * pt.log(-pt.expm1(-h)) - (n_eff - value) * h
+
+
+def patient_loglik(hazard: np.ndarray, c: np.ndarray, e: dict) -> np.ndarray:
+    """Each patient's exact log-likelihood per draw, ``(chain, draw, patient)``."""
+    # the interval holding each time, with an event at a cutpoint in the interval it ends, as in
+    # SurvivalData.split (the sampled Poisson likelihood uses that split)
+    k = np.maximum(np.searchsorted(c, e["time"], side="left") - 1, 0)
+    at_t = hazard[:, :, e["arm_index"], k]  # (chain, draw, patient)
+    ic = ~np.isnan(e["upper"])
+    exposure = overlap(c, e["entry"], e["time"])  # (patient, interval), from entry (truncation)
+    within = overlap(c, e["time"], np.where(ic, e["upper"], e["time"]))  # interval-censored rows
+    H = np.empty_like(at_t)
+    W = np.zeros_like(at_t)
+    for a in range(hazard.shape[2]):  # per arm: no (draw, patient, interval) array
+        sel = e["arm_index"] == a
+        H[:, :, sel] = np.einsum("cdk,pk->cdp", hazard[:, :, a, :], exposure[sel])
+        W[:, :, sel] = np.einsum("cdk,pk->cdp", hazard[:, :, a, :], within[sel])
+    with np.errstate(divide="ignore"):
+        exact = (e["event"] > 0) & ~ic
+        ll = np.where(exact, np.log(at_t), 0.0) - H
+        return ll + np.where(ic, np.log(-np.expm1(-np.where(ic, W, 1.0))), 0.0)
+
+
+def patient_arrays(data: SurvivalData, arms: tuple[str, ...]) -> dict[str, np.ndarray]:
+    """What :func:`patient_loglik` reads from patient data."""
+    f = data.frame
+    upper = f["upper"].to_numpy(float) if "upper" in f else np.full(len(f), np.nan)
+    return {"time": f["time"].to_numpy(float), "event": f["event"].to_numpy(float),
+            "arm_index": f["arm"].map({a: i for i, a in enumerate(arms)}).to_numpy(int),
+            "entry": data.entry, "upper": upper}
+

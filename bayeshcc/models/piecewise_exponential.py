@@ -16,11 +16,16 @@ from bayeshcc.data.evidence import EVIDENCE, Sources, as_sources
 from bayeshcc.data.survival import check_arms
 from bayeshcc.errors import DataError, SpecError
 from bayeshcc.models._evidence import add_source_terms, prepare_sources, sources_crude_rate
-from bayeshcc.models._survival import add_terms, interval_labels, prepare_survival
+from bayeshcc.models._survival import (
+    add_terms,
+    interval_labels,
+    patient_arrays,
+    patient_loglik,
+    prepare_survival,
+)
 from bayeshcc.models.base import Model, Prepared
 from bayeshcc.models.priors import Normal, Prior
 from bayeshcc.models.smoothing import RandomWalk
-from bayeshcc.piecewise import overlap
 from bayeshcc.results.survival import SurvivalFit
 
 if TYPE_CHECKING:
@@ -223,9 +228,9 @@ class PiecewiseExponential(Model):
             coords["period"] = coords["interval"]  # one log HR per interval
         extra = {}
         if isinstance(data, SurvivalData):
-            extra = _patient_arrays(data, arms)
+            extra = patient_arrays(data, arms)
         elif isinstance(data, Sources):
-            patients = {i: _patient_arrays(s, arms) for i, s in enumerate(data.sources) if isinstance(s, SurvivalData)}
+            patients = {i: patient_arrays(s, arms) for i, s in enumerate(data.sources) if isinstance(s, SurvivalData)}
             if patients:
                 extra = {"patients": patients}
         extra["crude_rate"] = rate
@@ -265,7 +270,7 @@ class PiecewiseExponential(Model):
         hazard = posterior["hazard"].transpose("chain", "draw", "arm", "interval").values
         coords = {"chain": posterior.coords["chain"], "draw": posterior.coords["draw"]}
         if prepared.structure[0] == "ipd":
-            ll = _patient_loglik(hazard, np.asarray(self.cutpoints), prepared.extra)
+            ll = patient_loglik(hazard, np.asarray(self.cutpoints), prepared.extra)
             return xr.Dataset({"patients": (("chain", "draw", "patient"), ll)}, coords=coords)
         if prepared.structure[0] != "sources" or "patients" not in prepared.extra:
             return None
@@ -277,7 +282,7 @@ class PiecewiseExponential(Model):
         out = pymc_log_likelihood(self, prepared, az.InferenceData(posterior=posterior))
         for i, extra in prepared.extra["patients"].items():
             out = out.drop_vars([v for v in (f"s{i}_events_ipd", f"s{i}_events_interval") if v in out])
-            ll = _patient_loglik(hazard, np.asarray(self.cutpoints), extra)
+            ll = patient_loglik(hazard, np.asarray(self.cutpoints), extra)
             out[f"s{i}_patients"] = xr.DataArray(ll, dims=("chain", "draw", f"s{i}_patient"), coords=coords)
         return out
 
@@ -336,36 +341,6 @@ class PiecewiseExponential(Model):
             return self.baseline_prior.to_pymc(name, dims=dims)
         # the data-relative default: its centre is model data, so new data reuse the compiled model
         return pm.LogNormal(name, mu=data["baseline_mu"], sigma=DEFAULT_BASELINE_SIGMA, dims=dims)
-
-
-def _patient_loglik(hazard: np.ndarray, c: np.ndarray, e: dict) -> np.ndarray:
-    """Each patient's exact log-likelihood per draw, ``(chain, draw, patient)``."""
-    # the interval holding each time, with an event at a cutpoint in the interval it ends, as in
-    # SurvivalData.split (the sampled Poisson likelihood uses that split)
-    k = np.maximum(np.searchsorted(c, e["time"], side="left") - 1, 0)
-    at_t = hazard[:, :, e["arm_index"], k]  # (chain, draw, patient)
-    ic = ~np.isnan(e["upper"])
-    exposure = overlap(c, e["entry"], e["time"])  # (patient, interval), from entry (truncation)
-    within = overlap(c, e["time"], np.where(ic, e["upper"], e["time"]))  # interval-censored rows
-    H = np.empty_like(at_t)
-    W = np.zeros_like(at_t)
-    for a in range(hazard.shape[2]):  # per arm: no (draw, patient, interval) array
-        sel = e["arm_index"] == a
-        H[:, :, sel] = np.einsum("cdk,pk->cdp", hazard[:, :, a, :], exposure[sel])
-        W[:, :, sel] = np.einsum("cdk,pk->cdp", hazard[:, :, a, :], within[sel])
-    with np.errstate(divide="ignore"):
-        exact = (e["event"] > 0) & ~ic
-        ll = np.where(exact, np.log(at_t), 0.0) - H
-        return ll + np.where(ic, np.log(-np.expm1(-np.where(ic, W, 1.0))), 0.0)
-
-
-def _patient_arrays(data: SurvivalData, arms: tuple[str, ...]) -> dict[str, np.ndarray]:
-    """What :func:`_patient_loglik` reads from patient data."""
-    f = data.frame
-    upper = f["upper"].to_numpy(float) if "upper" in f else np.full(len(f), np.nan)
-    return {"time": f["time"].to_numpy(float), "event": f["event"].to_numpy(float),
-            "arm_index": f["arm"].map({a: i for i, a in enumerate(arms)}).to_numpy(int),
-            "entry": data.entry, "upper": upper}
 
 
 def _data_relative_walk(prior) -> bool:
