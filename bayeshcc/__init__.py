@@ -22,17 +22,34 @@ from bayeshcc.design import (
     AllOf,
     Analysis,
     AnyOf,
+    CalibrationResult,
     Decision,
     Dropout,
+    LogRank,
     PosteriorProbability,
+    PowerPrior,
     PredictiveProbability,
+    RobustMixture,
     Rule,
+    SampleSizeResult,
     Scenario,
     SimulationResult,
     TrialDesign,
+    assurance,
+    calibrate,
+    duration_quantiles,
     expected_max_events,
+    expected_size,
+    find_sample_size,
     operating_characteristics,
+    power_curve,
+    required_events,
+    required_patients,
+    run_campaign,
     simulate,
+    simulate_grid,
+    simulate_joint,
+    stopping_table,
 )
 from bayeshcc.diagnostics import Diagnostics
 from bayeshcc.errors import ConvergenceWarning, DataError, SparseLookWarning, SpecError
@@ -58,9 +75,11 @@ from bayeshcc.models import (
     effective_sample_size,
     robust,
 )
+from bayeshcc.models.response_analysis import analyse_response
 from bayeshcc.results.ae import AEComparison, AEFit
 from bayeshcc.results.comparison import Comparison
 from bayeshcc.results.cox import CoxFit
+from bayeshcc.results.criteria import ResponseAnalysis
 from bayeshcc.results.fit import Fit
 from bayeshcc.results.logistic import LogisticFit
 from bayeshcc.results.loo import compare_models
@@ -72,6 +91,13 @@ from bayeshcc.results.survival import SurvivalFit
 __version__ = "0.1.0"
 
 __all__ = [
+    "CalibrationResult",
+    "LogRank",
+    "SampleSizeResult",
+    "calibrate",
+    "find_sample_size",
+    "required_events",
+    "required_patients",
     "FAMILIES",
     "AETable",
     "Accrual",
@@ -117,6 +143,7 @@ __all__ = [
     "PredictiveProbability",
     "Prior",
     "RandomWalk",
+    "ResponseAnalysis",
     "ResponseFit",
     "Rule",
     "Scenario",
@@ -126,6 +153,7 @@ __all__ = [
     "SurvivalFit",
     "SurvivalSummary",
     "TrialDesign",
+    "analyse_response",
     "compare_models",
     "data",
     "datasets",
@@ -135,4 +163,14 @@ __all__ = [
     "posterior_predictive_check",
     "robust",
     "simulate",
+    "PowerPrior",
+    "RobustMixture",
+    "assurance",
+    "simulate_joint",
+    "run_campaign",
+    "simulate_grid",
+    "power_curve",
+    "stopping_table",
+    "duration_quantiles",
+    "expected_size",
 ]

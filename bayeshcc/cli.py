@@ -49,10 +49,15 @@ def _parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("simulate", help="simulate a trial design spec")
     s.add_argument("spec", type=Path, help="design spec (TOML), e.g. models/design_haic_vs_sorafenib_fixed.toml")
-    s.add_argument("--out", type=Path, default=None, help="directory for operating_characteristics.csv, trials.nc, stopping.png")
+    s.add_argument("--out", type=Path, default=None, help="directory for operating_characteristics.csv, stopping.csv, duration.csv, assurance.csv, trials.nc, plots and campaign/")
     s.add_argument("--n-trials", type=_positive_int, default=None, help="override the number of simulated trials")
     s.add_argument("--seed", type=int, default=None, help="override the seed")
     s.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    s.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE",
+                   help="override a spec field, e.g. scenario.hazard_ratio=1.0 or design.n_patients=400 (repeatable)")
+    s.add_argument("--backend", default=None, help="local (default), dask (an embedded LocalCluster) or a scheduler address tcp://host:8786")
+    s.add_argument("--workers", type=_positive_int, default=None, help="worker processes (local) or Dask workers")
+    s.add_argument("--resume", action="store_true", help="reuse the finished chunks an interrupted run left in OUT/campaign")
 
     sub.add_parser("datasets", help="list the bundled datasets")
     return p
@@ -65,13 +70,15 @@ def _fit(args: argparse.Namespace) -> int:
 
     job = run_fit(args.spec, out=args.out, draws=args.draws, tune=args.tune, chains=args.chains, seed=args.seed)
     print(f"{job.spec.title}")
-    print(f"model: {job.spec.model!r}")
+    for model in job.spec.models.values():
+        print(f"model: {model!r}")
+    runs = {r.key: r for r in job.spec.runs}
     for key, fit in job.fits.items():
         print()
         if key:
             print(f"== {key} ==")
         print(f"data: {fit.data!r}")
-        if fit.model != job.spec.model:  # settings resolved against the data, e.g. quantile cutpoints
+        if fit.model != runs[key].model:  # settings resolved against the data, e.g. quantile cutpoints
             print(f"model as fitted: {fit.model!r}")
         if fit.priors:
             print(f"priors: {fit.priors}")
@@ -91,10 +98,18 @@ def _fit(args: argparse.Namespace) -> int:
 
 
 def _simulate(args: argparse.Namespace) -> int:
+    import pandas as pd
+
     from bayeshcc.jobs.simulate import run_simulate
 
-    result = run_simulate(args.spec, out=args.out, n_trials=args.n_trials, seed=args.seed, progress=not args.no_progress)
-    print(result)
+    if args.resume and args.out is None:
+        raise SpecError("--resume: needs --out DIR, where the interrupted run kept its chunks")
+    job = run_simulate(args.spec, out=args.out, n_trials=args.n_trials, seed=args.seed, progress=not args.no_progress,
+                       sets=args.sets, backend=args.backend, workers=args.workers, resume=args.resume)
+    with pd.option_context("display.width", 160, "display.max_columns", 20):
+        print(job)
+    for name, path in job.files.items():
+        print(f"wrote {name}: {path}")
     return 0
 
 

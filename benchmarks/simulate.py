@@ -26,6 +26,7 @@ from pathlib import Path
 import numpy as np
 
 import bayeshcc.design as bd
+from bayeshcc.models import Normal
 
 HERE = Path(__file__).resolve().parent
 
@@ -76,10 +77,41 @@ def run_rpact(n_trials: int, hr: float, seed: int) -> dict | None:
     }
 
 
+def design_prior_comparison(design, n_trials: int, repeats: int = 7) -> list[str]:
+    """Throughput of a design-prior scenario (each trial its own HR) against the fixed scenario,
+    timed alternately (best of ``repeats`` each) so that load from other work hits both alike."""
+    scenarios = {
+        "fixed HR 0.7": bd.Scenario.fixed(median=12, hazard_ratio=0.7),
+        "design prior log HR ~ N(log 0.7, 0.2)": bd.Scenario.from_prior(
+            median=12, log_hr=Normal(math.log(0.7), 0.2), draws=10_000, seed=1
+        ),
+    }
+    for scenario in scenarios.values():  # warm-up
+        bd.simulate(design, scenario, n_trials=500, seed=0, progress=False)
+    best = dict.fromkeys(scenarios, math.inf)
+    results = {}
+    for r in range(repeats):
+        for name, scenario in scenarios.items():
+            start = time.perf_counter()
+            results[name] = bd.simulate(design, scenario, n_trials=n_trials, seed=1 + r, progress=False)
+            best[name] = min(best[name], time.perf_counter() - start)
+    rows = [f"## Design prior vs fixed scenario (issue-3 design, {n_trials:,} trials, best of {repeats} "
+            "alternating runs)", "", "| scenario | seconds | trials/s | P(success) (MCSE) |", "|---|---|---|---|"]
+    for name, secs in best.items():
+        oc = results[name].operating_characteristics().loc["overall"]
+        rows.append(f"| {name} | {secs:.3f} | {n_trials / secs:,.0f} | {oc['p_success']:.4f} "
+                    f"({oc['p_success_mcse']:.4f}) |")
+    fixed, prior = best.values()
+    rows += ["", f"Design-prior throughput is {fixed / prior:.0%} of the fixed scenario's (goal: at least 80%).", ""]
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smaller scaling grid")
     parser.add_argument("--results", type=Path, default=None, help="write a Markdown report here")
+    parser.add_argument("--design-prior", action="store_true",
+                        help="only compare a design-prior scenario's throughput with the fixed scenario's")
     args = parser.parse_args()
     n_trials = 10_000
     lines = ["# Trial simulator benchmark (`benchmarks/simulate.py`)", ""]
@@ -94,6 +126,7 @@ def main() -> None:
         pass
     lines += [
         f"Command: `python benchmarks/simulate.py{' --quick' if args.quick else ''}"
+        f"{' --design-prior' if args.design_prior else ''}"
         f"{' --results ' + str(args.results) if args.results else ''}`",
         f"Machine: {cpu}, {len(os.sched_getaffinity(0))} cores, Python {platform.python_version()}, "
         f"numpy {np.__version__}; load average at start {os.getloadavg()[0]:.1f} "
@@ -102,6 +135,12 @@ def main() -> None:
     ]
 
     design = make_design()
+    if args.design_prior:
+        lines += design_prior_comparison(design, n_trials)
+        print("\n".join(lines))
+        if args.results:
+            args.results.write_text("\n".join(lines), encoding="utf-8")
+        return
     rpact_version = "not run"
     bd.simulate(
         design, bd.Scenario.fixed(median=12, hazard_ratio=0.7), n_trials=500, seed=0, progress=False

@@ -1,16 +1,13 @@
-"""Counts per arm: binary response (responders / n), ordinal response, adverse-event tables."""
+"""Counts per arm: binary response (responders / n) and adverse-event tables (ordinal: ``ordinal.py``)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 
 from bayeshcc.data._checks import (
     NamedControl,
-    as_names,
     distinct_roles,
     label_column,
     require_columns,
@@ -19,7 +16,7 @@ from bayeshcc.data._checks import (
 )
 from bayeshcc.errors import DataError, format_rows
 
-__all__ = ["AETable", "BinaryData", "OrdinalData"]
+__all__ = ["AETable", "BinaryData"]
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -108,125 +105,6 @@ class BinaryData(NamedControl):
         crit = f"{self.criterion}: " if self.criterion else ""
         parts = ", ".join(f"{r.arm} {r.responders}/{r.n}" for r in self.frame.itertuples())
         return f"BinaryData({crit}{parts})"
-
-
-@dataclass(frozen=True, eq=False, repr=False)
-class OrdinalData(NamedControl):
-    """Counts of an ordered outcome per arm, e.g. best response CR/PR/SD/PD.
-
-    Attributes
-    ----------
-    frame : pandas.DataFrame
-        Columns ``arm, category, count``; every arm has every category (zeros included).
-    arms : tuple of str
-    categories : tuple of str
-        In order, best first.
-    criterion : str or None
-    control : str or None
-        The control arm, where the data name one (:meth:`with_control`); models default to it.
-    """
-
-    frame: pd.DataFrame
-    arms: tuple[str, ...]
-    categories: tuple[str, ...]
-    criterion: str | None = None
-    control: str | None = None
-
-    @classmethod
-    def from_frame(
-        cls,
-        df: pd.DataFrame,
-        *,
-        arm: str = "arm",
-        category: str = "category",
-        count: str = "count",
-        categories: Sequence[str] = ("CR", "PR", "SD", "PD"),
-        criterion: str | None = None,
-    ) -> OrdinalData:
-        """Validate a long table of counts by arm and category.
-
-        Raises
-        ------
-        DataError
-            Missing or duplicated columns, one column given for two roles, no rows, missing
-            labels or one label spelt two ways (``"PR"`` and ``"pr"``), categories not in
-            ``categories`` (or ``categories`` empty or repeating a name), an arm missing a
-            category or listing one twice, non-numeric, negative or non-integer counts, an arm
-            with no patients.
-        """
-        what = "OrdinalData"
-        distinct_roles(what=what, arm=arm, category=category, count=count)
-        require_columns(df, [arm, category, count], what=what)
-        require_rows(df, what=what, expected="one row per arm and category")
-        arms = label_column(df, arm, what=what)
-        cats = label_column(df, category, what=what, noun="category")
-        categories = as_names(
-            tuple(str(c) for c in as_names(categories, field="categories", what=what)),
-            field="categories", what=what,
-        )
-        if len(categories) < 2:
-            raise DataError(
-                f"{what}: categories must list at least two ordered categories, got "
-                f"{list(categories)}"
-            )
-        unknown = ~np.isin(cats, categories)
-        if unknown.any():
-            raise DataError(
-                f"{what}: column '{category}' has values {sorted(set(cats[unknown]))} not in "
-                f"categories={list(categories)} ({format_rows(df.index[unknown])})"
-            )
-        k = require_count_column(df, count, what=what)
-        frame = pd.DataFrame({"arm": arms, "category": cats, "count": k})
-        dup = frame.duplicated(["arm", "category"]).to_numpy()
-        if dup.any():
-            raise DataError(
-                f"{what}: arm/category pairs repeated in {format_rows(df.index[dup])}"
-            )
-        order = tuple(dict.fromkeys(arms))
-        for a in order:
-            have = set(frame.loc[frame["arm"] == a, "category"])
-            missing = [c for c in categories if c not in have]
-            if missing:
-                raise DataError(
-                    f"{what}: arm '{a}' has no row for categories {missing}; give zeros explicitly"
-                )
-            if frame.loc[frame["arm"] == a, "count"].sum() == 0:
-                raise DataError(f"{what}: arm '{a}' has no patients")
-        frame["category"] = pd.Categorical(frame["category"], categories=list(categories))
-        frame = frame.sort_values(["arm", "category"], key=lambda c: c.map(
-            {a: i for i, a in enumerate(order)}) if c.name == "arm" else c).reset_index(drop=True)
-        return cls(frame=frame, arms=order, categories=categories, criterion=criterion)
-
-    @property
-    def table(self) -> pd.DataFrame:
-        """Counts as an arm x category table."""
-        t = self.frame.pivot(index="arm", columns="category", values="count")
-        return t.loc[list(self.arms), list(self.categories)]
-
-    def to_binary(self, responders: Sequence[str] = ("CR", "PR")) -> BinaryData:
-        """Collapse to responders / n, e.g. objective response = CR + PR."""
-        what = "OrdinalData.to_binary"
-        responders = [str(r) for r in as_names(responders, field="responders", what=what)]
-        unknown = [r for r in responders if r not in self.categories]
-        if unknown:
-            raise DataError(
-                f"OrdinalData.to_binary: responders {unknown} are not categories "
-                f"{list(self.categories)}"
-            )
-        t = self.table
-        df = pd.DataFrame(
-            {
-                "arm": list(self.arms),
-                "responders": t[responders].sum(axis=1).to_numpy(),
-                "n": t.sum(axis=1).to_numpy(),
-            }
-        )
-        out = BinaryData.from_frame(df, criterion=self.criterion)
-        return out.with_control(self.control) if self.control is not None else out
-
-    def __repr__(self) -> str:
-        crit = f"{self.criterion}: " if self.criterion else ""
-        return f"OrdinalData({crit}\n{self.table.to_string()})"
 
 
 @dataclass(frozen=True, eq=False, repr=False)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numbers
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -16,11 +17,11 @@ from bayeshcc.data._checks import (
     distinct_roles,
     label_column,
     require_columns,
-    require_finite,
     require_finite_nonnegative,
     require_numeric,
     require_rows,
 )
+from bayeshcc.data._covariates import check_covariate_names, covariate_column
 from bayeshcc.errors import DataError, format_rows
 
 __all__ = ["SurvivalData", "check_arms"]
@@ -49,9 +50,12 @@ class SurvivalData(NamedControl):
     arms : tuple of str
         Arm names in order of first appearance (or as given by ``arms=``).
     covariates : tuple of str
+        Numeric ones as floats, text ones as pandas categoricals (factors in formulas).
     time_unit : str
     control : str or None
         The control arm, where the data name one (:meth:`with_control`); models default to it.
+    dropped_rows : tuple
+        Positions a model left out for missing covariates (``CoxPH(..., missing="drop")``).
     """
 
     frame: pd.DataFrame
@@ -59,6 +63,7 @@ class SurvivalData(NamedControl):
     covariates: tuple[str, ...]
     time_unit: str = "time units"
     control: str | None = None
+    dropped_rows: tuple = ()
 
     @classmethod
     def from_frame(
@@ -73,6 +78,7 @@ class SurvivalData(NamedControl):
         time_unit: str = "time units",
         entry: str | None = None,
         upper: str | None = None,
+        missing_covariates: Literal["error", "keep"] = "error",
     ) -> SurvivalData:
         """Validate a patient-level frame and keep a clean copy.
 
@@ -85,7 +91,8 @@ class SurvivalData(NamedControl):
         arm : str, optional
             Column with the treatment arm. Without it every patient is in one arm named ``"all"``.
         covariates : str or sequence of str
-            Numeric (or True/False) covariate columns to keep (no missing or infinite values).
+            Numeric (or True/False) columns are kept as floats, text or categorical ones as factors
+            (levels sorted; a categorical keeps its order): ``C(pvtt, contr.treatment("no"))``.
             A single string is one column name: ``covariates="age"`` means ``["age"]``.
         arms : str or sequence of str, optional
             Arm order. Every arm must have patients and every patient's arm must be listed.
@@ -100,6 +107,9 @@ class SurvivalData(NamedControl):
             Column for interval censoring: where it holds a number, the event is known to have
             happened in ``(time, upper]`` (``time`` is then the last time seen event-free and
             ``event`` must be 1); NaN where the row is an ordinary exact or right-censored time.
+        missing_covariates : {"error", "keep"}
+            A missing covariate (NaN, None, blank text) raises a DataError naming the rows, or is
+            kept (NaN) for the model to refuse or drop (``CoxPH(..., missing="drop")``).
 
         Raises
         ------
@@ -108,7 +118,7 @@ class SurvivalData(NamedControl):
             non-numeric (text, complex, True/False), NaN, infinite or negative times; event values
             other than 0/1/True/False (numbers stored as text included); missing or blank arm
             labels, or one arm spelt two ways (``"HAIC"`` and ``"HAIC "``); an arm with no
-            patients; non-numeric, missing or infinite covariates.
+            patients; infinite or (unless kept) missing covariates; text labels spelt two ways.
             Messages name the offending rows and values only.
 
         Examples
@@ -121,13 +131,7 @@ class SurvivalData(NamedControl):
         what = "SurvivalData"
         covariates = as_names(covariates, field="covariates", what=what)
         distinct_roles(what=what, time=time, event=event, arm=arm, entry=entry, upper=upper)
-        roles = [r for r in (time, event, arm, entry, upper) if r is not None]
-        clash = [c for c in covariates if c in ("time", "event", "arm", "entry", "upper") or c in roles]
-        if clash or len(set(covariates)) != len(covariates):
-            raise DataError(
-                f"{what}: covariates {list(covariates)} repeat a name or use a reserved one "
-                f"({clash or 'duplicates'}); time, event and arm columns cannot be covariates"
-            )
+        check_covariate_names(covariates, [r for r in (time, event, arm, entry, upper) if r is not None], what=what)
         if arms is not None and arm is None:
             raise DataError(f"{what}: arms= needs arm= (the column holding each patient's arm)")
         cols = [time, event, *(c for c in (arm, entry, upper) if c is not None), *covariates]
@@ -165,7 +169,7 @@ class SurvivalData(NamedControl):
         if upper_values is not None:
             out["upper"] = upper_values
         for c in covariates:
-            out[c] = require_finite(df, c, what=what, allow_bool=True)
+            out[c] = covariate_column(df, c, missing=missing_covariates, what=what)
         out.index = pd.RangeIndex(len(out))
         return cls(frame=out, arms=order, covariates=covariates, time_unit=time_unit)
 

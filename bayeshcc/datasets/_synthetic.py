@@ -20,10 +20,12 @@ NOTE = ("SYNTHETIC data: simulated from huang2022's published summaries (Table 1
 #: paper reports absence-vs-presence and <=1000-vs->1000, Table 2); the other Table 1 factors 1.
 SYNTHETIC_HUANG2022_TRUTH = {"treatment": float(np.log(0.29)), "pvtt": float(-np.log(0.49)),
                              "afp_high": float(-np.log(0.71)), "age_over_50": 0.0, "ecog_1": 0.0,
-                             "tumour_over_10cm": 0.0}
+                             "tumour_over_10cm": 0.0, "malbi_grade[T.2a]": 0.0, "malbi_grade[T.2b]": 0.0}
 #: Table 1 counts "present" (pvtt presence, AFP > 1000, age > 50, ECOG 1, tumour > 10 cm) per arm.
 _TABLE1 = {"FOLFOX-HAIC": {"n": 55, "pvtt": 18, "afp_high": 34, "age_over_50": 25, "ecog_1": 39, "tumour_over_10cm": 32},
            "Sorafenib": {"n": 59, "pvtt": 17, "afp_high": 36, "age_over_50": 34, "ecog_1": 35, "tumour_over_10cm": 27}}
+#: Table 1 mALBI grade counts per arm (a text covariate: levels "1", "2a", "2b").
+_MALBI = {"FOLFOX-HAIC": {"1": 32, "2a": 15, "2b": 8}, "Sorafenib": {"1": 34, "2a": 20, "2b": 5}}
 #: Published OS landmarks (months: FOLFOX-HAIC, sorafenib), Results text para 2.
 _LANDMARKS = {6.0: (0.927, 0.712), 12.0: (0.618, 0.254), 18.0: (0.418, 0.102)}
 CUTPOINTS = (0.0, 6.0, 12.0, 18.0)
@@ -59,6 +61,15 @@ def _covariates(rng: np.random.Generator) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)
 
 
+def _malbi(arms: pd.Series, rng: np.random.Generator) -> np.ndarray:
+    """Each arm's Table 1 mALBI grades as text, in random order (independently of the other factors)."""
+    out = np.empty(len(arms), dtype=object)
+    for arm, counts in _MALBI.items():
+        sel = np.flatnonzero((arms == arm).to_numpy())
+        out[sel] = rng.permutation(np.repeat(list(counts), list(counts.values())))
+    return out
+
+
 def baseline_hazard() -> np.ndarray:
     """Generating baseline hazards on ``[0, 6), [6, 12), [12, 18), [18, inf)`` months (reference patient).
 
@@ -88,9 +99,10 @@ def synthetic_huang2022(seed: int = 1) -> SyntheticSurvivalData:
     """A SYNTHETIC patient-level cohort shaped like huang2022 (FOLFOX-HAIC vs sorafenib), for Cox models.
 
     The seed study publishes no patient data. This cohort has its 114 patients (55 FOLFOX-HAIC,
-    59 sorafenib) with each arm's exact Table 1 counts of five 0/1 factors, assigned at random
-    (independently of each other), and overall survival drawn from a proportional-hazards model
-    with the paper's multivariable hazard ratios. Every output of a fit to it says it is synthetic.
+    59 sorafenib) with each arm's exact Table 1 counts of five 0/1 factors and of the mALBI grade
+    (text), assigned at random (independently of each other), and overall survival drawn from a
+    proportional-hazards model with the paper's multivariable hazard ratios. Every output of a fit
+    to it says it is synthetic.
 
     Parameters
     ----------
@@ -103,13 +115,15 @@ def synthetic_huang2022(seed: int = 1) -> SyntheticSurvivalData:
         A :class:`~bayeshcc.SurvivalData` (time in months; control ``"Sorafenib"``) with covariates
         ``pvtt`` (portal vein tumour thrombus present), ``afp_high`` (AFP > 1000 ng/mL),
         ``age_over_50``, ``ecog_1`` (ECOG performance status 1) and ``tumour_over_10cm``
-        (maximum diameter > 10 cm), each 0/1, and ``note`` saying it is synthetic.
+        (maximum diameter > 10 cm), each 0/1; ``malbi_grade`` (modified ALBI grade, text
+        ``"1"``, ``"2a"``, ``"2b"``: a categorical covariate, e.g.
+        ``C(malbi_grade, contr.treatment("1"))``); and ``note`` saying it is synthetic.
 
     Notes
     -----
     Generating model: hazard ``h0(t) exp(x beta)`` with ``beta`` in
     :data:`SYNTHETIC_HUANG2022_TRUTH` (treatment HR 0.29, PVTT HR 1/0.49 = 2.04, AFP > 1000 HR
-    1/0.71 = 1.41, others 1; Table 2) and a piecewise-constant ``h0`` on ``[0, 6, 12, 18)``
+    1/0.71 = 1.41, others 1, mALBI grade included; Table 2) and a piecewise-constant ``h0`` on ``[0, 6, 12, 18)``
     months chosen so that each arm's expected survival matches the published 6/12/18-month OS
     (92.7/61.8/41.8% and 71.2/25.4/10.2%) as closely as the proportional model allows
     (:func:`baseline_hazard`). Censoring: administrative only, potential follow-up uniform on
@@ -133,8 +147,10 @@ def synthetic_huang2022(seed: int = 1) -> SyntheticSurvivalData:
     follow = rng.uniform(*FOLLOW_UP, size=len(frame))
     frame["time"] = np.round(np.minimum(t, follow), 2)
     frame["event"] = (t <= follow).astype(int)
+    # a stream of its own, so the 0/1 factors and times are those of the cohort without mALBI
+    frame["malbi_grade"] = _malbi(frame["arm"], np.random.default_rng([int(seed), 2022, 1]))
     frame = frame.sort_values("arm", ascending=False, kind="stable").reset_index(drop=True)  # sorafenib first
-    covs = ["pvtt", "afp_high", "age_over_50", "ecog_1", "tumour_over_10cm"]
+    covs = ["pvtt", "afp_high", "age_over_50", "ecog_1", "tumour_over_10cm", "malbi_grade"]
     base = SurvivalData.from_frame(frame, time="time", event="event", arm="arm", covariates=covs,
                                    arms=["Sorafenib", "FOLFOX-HAIC"], time_unit="months")
     return SyntheticSurvivalData(frame=base.frame, arms=base.arms, covariates=base.covariates,

@@ -97,12 +97,16 @@ class Study:
         """Best response (e.g. CR / PR / SD / PD, and NE where reported) keyed by criterion.
 
         Built from :attr:`response_table`, categories in the table's order (best first), with the
-        control arm of :attr:`response`.
+        control arm of :attr:`response`. Each arm's categories are checked to add up to its
+        patients (:attr:`n`; a one-arm table not in :attr:`n` is the whole cohort, ``n_patients``).
         """
         out = {}
         for crit, rows in self.response_table.groupby("criterion", sort=False):
             cats = tuple(dict.fromkeys(rows["category"]))
-            data = OrdinalData.from_frame(rows, categories=cats, criterion=str(crit))
+            arms = list(dict.fromkeys(rows["arm"]))
+            n = {a: self.n[a] for a in arms if a in self.n}
+            n = {arms[0]: self.n_patients} if len(arms) == 1 and not n else n
+            data = OrdinalData.from_frame(rows, categories=cats, criterion=str(crit), n=n or None)
             control = getattr(self.response.get(str(crit)), "control", None)
             out[str(crit)] = data.with_control(control) if control in data.arms else data
         return out

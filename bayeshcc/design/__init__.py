@@ -8,9 +8,15 @@
 ...     analysis=bh.PiecewiseExponential(cutpoints=[0]))
 """
 
+from bayeshcc.design.calibrate import CalibrationResult, calibrate
+from bayeshcc.design.campaign import run_campaign
 from bayeshcc.design.conduct import Accrual, Analysis, Dropout
+from bayeshcc.design.discount import PowerPrior, RobustMixture
 from bayeshcc.design.endpoints import expected_max_events
+from bayeshcc.design.grid import power_curve, simulate_grid
+from bayeshcc.design.logrank import LogRank, LogRankDecision
 from bayeshcc.design.oc import SimulationResult, operating_characteristics
+from bayeshcc.design.planning import AssuranceResult, JointResult, assurance, simulate_joint
 from bayeshcc.design.rules import (
     AllOf,
     AnyOf,
@@ -20,10 +26,21 @@ from bayeshcc.design.rules import (
     Rule,
 )
 from bayeshcc.design.scenario import Scenario
+from bayeshcc.design.search import SampleSizeResult, find_sample_size
 from bayeshcc.design.simulate import simulate
+from bayeshcc.design.spending import required_events, required_patients
+from bayeshcc.design.summaries import duration_quantiles, expected_size, stopping_table
 from bayeshcc.design.trial import TrialDesign
 
 __all__ = [
+    "CalibrationResult",
+    "LogRank",
+    "LogRankDecision",
+    "SampleSizeResult",
+    "calibrate",
+    "find_sample_size",
+    "required_events",
+    "required_patients",
     "Accrual",
     "AllOf",
     "Analysis",
@@ -39,4 +56,16 @@ __all__ = [
     "expected_max_events",
     "operating_characteristics",
     "simulate",
+    "run_campaign",
+    "simulate_grid",
+    "power_curve",
+    "stopping_table",
+    "duration_quantiles",
+    "expected_size",
+    "PowerPrior",
+    "RobustMixture",
+    "AssuranceResult",
+    "JointResult",
+    "assurance",
+    "simulate_joint",
 ]

@@ -8,11 +8,12 @@ the module that defines the design.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields
 from typing import Any, Protocol
 
 import numpy as np
 
+from bayeshcc.design import _scratch
 from bayeshcc.design.conduct import Analysis, Dropout
 
 __all__ = ["DesignLike", "LookData", "TrialBatch", "take"]
@@ -34,23 +35,47 @@ class DesignLike(Protocol):
 
 @dataclass
 class TrialBatch:
-    """Patient-level simulated trials, shape ``(trial, patient)``; entry sorted within a trial."""
+    """Patient-level simulated trials, shape ``(trial, patient)``; entry sorted within a trial.
+
+    The arrays are not modified once the batch is made: :meth:`observed_time` and
+    :meth:`calendar_event` are computed once and kept, for every look and the schedule to share.
+    """
 
     entry: np.ndarray
     treated: np.ndarray
     event_time: np.ndarray | None = None  # time from entry to event (inf: cured)
     dropout_time: np.ndarray | None = None  # time from entry to dropout (inf: none)
     response: np.ndarray | None = None
+    _derived: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @property
     def n_trials(self) -> int:
         """Number of trials in the batch."""
         return self.entry.shape[0]
 
+    def observed_time(self) -> np.ndarray:
+        """Time from entry to event or dropout, whichever comes first (survival)."""
+        if "observed" not in self._derived:
+            out = _scratch.empty(self.event_time.shape)
+            self._derived["observed"] = np.minimum(self.event_time, self.dropout_time, out=out)
+        return self._derived["observed"]
+
+    def calendar_event(self) -> np.ndarray:
+        """Calendar time of each patient's observed event, ``inf`` where dropout (or cure) comes
+        first (survival): ``entry + event_time``, the expression every event-driven cut uses."""
+        if "calendar_event" not in self._derived:
+            # np.where(t <= d, entry + t, inf), without temporaries
+            t, d = self.event_time, self.dropout_time
+            cal = np.add(self.entry, t, out=_scratch.empty(t.shape))
+            np.copyto(cal, np.inf, where=np.greater(t, d, out=_scratch.empty(t.shape, bool)))
+            self._derived["calendar_event"] = cal
+        return self._derived["calendar_event"]
+
 
 def take(batch: TrialBatch, idx: np.ndarray | Sequence[int]) -> TrialBatch:
     """The trials ``idx`` of ``batch``."""
-    return TrialBatch(**{k: (None if v is None else v[idx]) for k, v in vars(batch).items()})
+    parts = {f.name: getattr(batch, f.name) for f in fields(batch) if f.init}
+    return TrialBatch(**{k: (None if v is None else v[idx]) for k, v in parts.items()})
 
 
 @dataclass

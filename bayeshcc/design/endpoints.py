@@ -17,8 +17,10 @@ import numpy as np
 
 from bayeshcc import piecewise
 from bayeshcc._random import BlockRNG
+from bayeshcc.design._survival_arrays import survival_look, survival_outcomes
 from bayeshcc.design.batch import DesignLike, LookData, TrialBatch
 from bayeshcc.design.conduct import Analysis, Dropout
+from bayeshcc.design.design_prior import TrialTruths
 from bayeshcc.design.scenario import Scenario
 from bayeshcc.errors import SpecError
 from bayeshcc.models.binomial import BinomialResponse
@@ -65,9 +67,23 @@ class Endpoint(ABC):
 
     @abstractmethod
     def outcomes(
-        self, design: DesignLike, scenario: Scenario, treated: np.ndarray, rng: BlockRNG
+        self, design: DesignLike, truth: Scenario | TrialTruths, treated: np.ndarray, rng: BlockRNG
     ) -> dict[str, np.ndarray]:
-        """Each patient's outcome under ``scenario``: the outcome fields of a TrialBatch."""
+        """Each patient's outcome under ``truth``: the outcome fields of a TrialBatch.
+
+        ``truth`` is a fixed scenario (the same truth in every trial) or each trial's own
+        (:class:`~bayeshcc.design.design_prior.TrialTruths`, from a design prior).
+        """
+
+    @staticmethod
+    def _check_weight(analysis: object) -> None:
+        # A power-prior weight discounts a source study; a trial analyses its own data in full.
+        w = getattr(analysis, "likelihood_weight", 1.0)
+        if w != 1:
+            raise SpecError(
+                f"TrialDesign.analysis.likelihood_weight: {w:g} discounts a source study's likelihood "
+                "(bh.PowerPrior); a trial's own analysis counts its data in full, so leave it at 1"
+            )
 
     @abstractmethod
     def look_data(
@@ -121,6 +137,7 @@ class SurvivalEndpoint(Endpoint):
     ) -> None:
         """Fixed cutpoints (each simulated look is analysed on the same intervals); the model checks
         the rest (a per_arm model refuses a log_hr_prior itself)."""
+        self._check_weight(analysis)
         if isinstance(analysis.cutpoints, str):
             raise SpecError(
                 f"TrialDesign.analysis.cutpoints: a trial's looks are analysed on fixed intervals, got "
@@ -129,11 +146,14 @@ class SurvivalEndpoint(Endpoint):
 
     def check_scenario(self, design: DesignLike, scenario: Scenario) -> None:
         if not scenario.control_hazards:
-            raise SpecError("scenario: the survival endpoint needs a control median or hazards")
+            source = f" ({scenario.prior.source})" if scenario.prior is not None else ""
+            raise SpecError(f"scenario: the survival endpoint needs a control median or hazards; this scenario "
+                            f"has response rates only{source}")
         if scenario.response_rates is not None:
             raise SpecError(
                 "scenario.response_rates: the design's analysis is a survival model, so response "
-                "rates would be ignored; leave them out (or analyse response with BinomialResponse)"
+                "rates would be ignored; leave them out (or analyse response with BinomialResponse; "
+                "a joint scenario: scenario.for_endpoint('survival'), or bh.simulate_joint)"
             )
         reach = expected_max_events(design, scenario)
         for i, a in enumerate(design.analyses):
@@ -145,28 +165,9 @@ class SurvivalEndpoint(Endpoint):
                 )
 
     def outcomes(
-        self, design: DesignLike, scenario: Scenario, treated: np.ndarray, rng: BlockRNG
+        self, design: DesignLike, truth: Scenario | TrialTruths, treated: np.ndarray, rng: BlockRNG
     ) -> dict[str, np.ndarray]:
-        n = design.n_patients
-        cuts = np.asarray(scenario.cutpoints)
-        haz = scenario.hazards()
-        e = rng.standard_exponential(n)
-        if len(cuts) == 1:
-            t = e / np.where(treated, haz[1, 0], haz[0, 0])
-        else:
-            inverse = piecewise.inverse_cumulative_hazard
-            t = np.where(treated, inverse(e, cuts, haz[1]), inverse(e, cuts, haz[0]))
-        cure = scenario.cure_fraction
-        if any(cure):
-            cured = rng.random(n) < np.where(treated, cure[1], cure[0])
-            t = np.where(cured, np.inf, t)
-        if design.dropout is not None and any(design.dropout.rate):
-            rate = np.where(treated, design.dropout.rate[1], design.dropout.rate[0])
-            with np.errstate(divide="ignore"):
-                d = rng.standard_exponential(n) / rate
-        else:
-            d = np.full_like(t, np.inf)
-        return {"event_time": t, "dropout_time": d}
+        return survival_outcomes(design, truth, treated, rng)
 
     def look_data(
         self,
@@ -177,32 +178,8 @@ class SurvivalEndpoint(Endpoint):
         *,
         keep_patients: bool = False,
     ) -> LookData:
-        follow = cut[..., None] - batch.entry
-        enrolled = batch.entry <= cut[..., None]
-        n_enrolled = enrolled.sum(axis=-1)
-        tr = batch.treated
-        t, d = batch.event_time, batch.dropout_time
-        obs = np.clip(np.minimum(np.minimum(t, d), follow), 0.0, None)
-        # Compare calendar times exactly as the event-driven cut was computed (entry + t), so the
-        # event that triggers a look is counted in it despite floating-point rounding.
-        event = (t <= d) & (batch.entry + t <= cut[..., None]) & enrolled
-        cuts = np.asarray(self.cutpoints(design.analysis))
-        patients = (obs, event, tr, enrolled) if keep_patients else None
-        if len(cuts) == 1:
-            ev_t, ev_all = (event & tr).sum(-1), event.sum(-1)
-            ex_t, ex_all = np.where(tr, obs, 0.0).sum(-1), obs.sum(-1)
-            events = np.stack([ev_all - ev_t, ev_t], -1)[..., None]
-            exposure = np.stack([ex_all - ex_t, ex_t], -1)[..., None]
-            return LookData(
-                n_enrolled, events=events.astype(float), exposure=exposure, patients=patients
-            )
-        ex = piecewise.overlap(cuts, np.zeros_like(obs), obs)  # (trial, patient, interval)
-        interval = np.searchsorted(cuts, obs, side="right") - 1
-        ev = event[..., None] & (interval[..., None] == np.arange(len(cuts)))
-        ev_t, ex_t = (ev & tr[..., None]).sum(-2), np.where(tr[..., None], ex, 0.0).sum(-2)
-        events = np.stack([ev.sum(-2) - ev_t, ev_t], axis=-2).astype(float)
-        exposure = np.stack([ex.sum(-2) - ex_t, ex_t], axis=-2)
-        return LookData(n_enrolled, events=events, exposure=exposure, patients=patients)
+        cuts = np.asarray(self.cutpoints(design.analysis), dtype=float)
+        return survival_look(batch, cut, cuts, keep_patients=keep_patients)
 
     def continue_trials(
         self,
@@ -254,6 +231,7 @@ class ResponseEndpoint(Endpoint):
     def check_design(
         self, *, analysis: object, dropout: Dropout | None, analyses: Sequence[Analysis]
     ) -> None:
+        self._check_weight(analysis)
         if dropout is not None:
             raise SpecError(
                 "TrialDesign.dropout: the response endpoint assumes every enrolled patient is "
@@ -269,14 +247,23 @@ class ResponseEndpoint(Endpoint):
 
     def check_scenario(self, design: DesignLike, scenario: Scenario) -> None:
         if scenario.response_rates is None:
+            source = f" (this design prior has survival truths only: {scenario.prior.source})" \
+                if scenario.prior is not None else ""
             raise SpecError(
-                "scenario.response_rates: the response endpoint needs true response rates"
+                f"scenario.response_rates: the response endpoint needs true response rates{source}"
+            )
+        if scenario.control_hazards:
+            raise SpecError(
+                "scenario: the design's analysis is a response model, so the scenario's survival truths "
+                "would be ignored; use scenario.for_endpoint('response') (or bh.simulate_joint)"
             )
 
     def outcomes(
-        self, design: DesignLike, scenario: Scenario, treated: np.ndarray, rng: BlockRNG
+        self, design: DesignLike, truth: Scenario | TrialTruths, treated: np.ndarray, rng: BlockRNG
     ) -> dict[str, np.ndarray]:
-        p = np.where(treated, scenario.response_rates[1], scenario.response_rates[0])
+        rates = np.asarray(truth.response_rates)  # (arm,), or (trial, arm): each trial's own
+        r_c, r_t = (rates[0], rates[1]) if rates.ndim == 1 else (rates[:, 0, None], rates[:, 1, None])
+        p = np.where(treated, r_t, r_c)
         return {"response": rng.random(design.n_patients) < p}
 
     def look_data(

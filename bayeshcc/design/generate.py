@@ -10,8 +10,11 @@ from __future__ import annotations
 import numpy as np
 
 from bayeshcc._random import BlockRNG
+from bayeshcc.design import _scratch
+from bayeshcc.design._draws import draw
 from bayeshcc.design.batch import LookData, TrialBatch
 from bayeshcc.design.conduct import Accrual, Analysis
+from bayeshcc.design.design_prior import TrialTruths
 from bayeshcc.design.scenario import Scenario
 from bayeshcc.design.trial import TrialDesign
 
@@ -29,9 +32,11 @@ __all__ = [
 
 def entry_times(accrual: Accrual, n: int, rng: BlockRNG) -> np.ndarray:
     """Sorted entry times (months), shape ``(trial, n)``."""
-    gamma = np.cumsum(rng.standard_exponential(n + 1), axis=1)
+    gamma = draw(rng, "standard_exponential", n + 1)
+    np.cumsum(gamma, axis=1, out=gamma)
     if accrual.duration is not None:
-        return accrual.duration * gamma[:, :n] / gamma[:, n:]
+        entry = np.multiply(accrual.duration, gamma[:, :n], out=_scratch.empty((gamma.shape[0], n)))
+        return np.divide(entry, gamma[:, n:], out=entry)
     return invert_accrual(accrual, gamma[:, :n])
 
 
@@ -57,7 +62,7 @@ def assign_arms(design: TrialDesign, n: int, rng: BlockRNG) -> np.ndarray:
     size = c + t
     n_blocks = -(-n // size)
     if size == 2:
-        first = rng.random(n_blocks) < 0.5
+        first = draw(rng, "random", n_blocks) < 0.5
         return np.stack([first, ~first], axis=2).reshape(first.shape[0], -1)[:, :n]
     keys = rng.random(n_blocks, size)
     # The first t positions of each argsorted block are treatment: a random permutation.
@@ -65,12 +70,19 @@ def assign_arms(design: TrialDesign, n: int, rng: BlockRNG) -> np.ndarray:
     return (order < t).reshape(keys.shape[0], -1)[:, :n]
 
 
-def generate(design: TrialDesign, scenario: Scenario, rng: BlockRNG) -> TrialBatch:
-    """Simulate the patients of a chunk of trials under ``scenario``: entry, arm and outcome."""
+def generate(
+    design: TrialDesign, scenario: Scenario, rng: BlockRNG, *, truth: TrialTruths | None = None
+) -> TrialBatch:
+    """Simulate the patients of a chunk of trials under ``scenario``: entry, arm and outcome.
+
+    ``truth`` (from a design prior: :func:`~bayeshcc.design.design_prior.draw_truths`) gives each
+    trial its own true parameters; without it every trial has the scenario's.
+    """
     n = design.n_patients
     entry = entry_times(design.accrual, n, rng)
     treated = assign_arms(design, n, rng)
-    return TrialBatch(entry, treated, **design.endpoint.outcomes(design, scenario, treated, rng))
+    outcomes = design.endpoint.outcomes(design, scenario if truth is None else truth, treated, rng)
+    return TrialBatch(entry, treated, **outcomes)
 
 
 def analysis_times(design: TrialDesign, batch: TrialBatch) -> np.ndarray:
@@ -115,10 +127,11 @@ def _event_order_statistics(design: TrialDesign, batch: TrialBatch, looks) -> di
     targets = sorted({design.analyses[k].events for k in looks if design.analyses[k].events})
     if not targets:
         return {}
-    t, d = batch.event_time, batch.dropout_time
-    cal_event = np.where(t <= d, batch.entry + t, np.inf)
-    part = np.sort(cal_event, axis=1)  # numpy's SIMD sort beats partition at these sizes
-    return {x: part[:, x - 1] for x in targets}
+    cal = batch.calendar_event()
+    part = _scratch.empty(cal.shape)
+    np.copyto(part, cal)
+    part.sort(axis=1)  # numpy's SIMD sort beats partition at these sizes
+    return {x: part[:, x - 1].copy() for x in targets}
 
 
 def look_time(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -9,6 +10,8 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from bayeshcc.design._mcse import _mean, _proportion
+from bayeshcc.design.assurance_tables import assurance_table, estimates_among_successes
 from bayeshcc.quantities import interval_label
 
 if TYPE_CHECKING:
@@ -27,26 +30,6 @@ OC_COLUMNS = (
     "p_target_not_reached",
     "p_delayed",
 )
-
-
-def _proportion(x: np.ndarray) -> tuple[float, float]:
-    n = x.size
-    if not n:
-        return np.nan, np.nan
-    p = float(x.mean())
-    if p in (0.0, 1.0):
-        # the plug-in sqrt(p(1 - p)/N) is 0 here; the Wilson score interval at z = 1 is [0, 1/(N+1)]
-        # (or [N/(N+1), 1]): its half-width bounds the error honestly
-        return p, 0.5 / (n + 1)
-    return p, float(np.sqrt(p * (1 - p) / n))
-
-
-def _mean(x: np.ndarray) -> tuple[float, float]:
-    x = x[np.isfinite(x)]
-    if x.size == 0:
-        return np.nan, np.nan
-    se = float(x.std(ddof=1) / np.sqrt(x.size)) if x.size > 1 else np.nan
-    return float(x.mean()), se
 
 
 def _flag_rate(trials: xr.Dataset, name: str, k, bad: int) -> tuple[float, float]:
@@ -125,8 +108,9 @@ def operating_characteristics(trials: xr.Dataset) -> pd.DataFrame:
     table = pd.DataFrame(
         rows, index=pd.Index(index, name="analysis", dtype=object), columns=columns
     )
+    keep = ("scenario", "design_prior", "discount", "looks", "engine", "seed")
     table.attrs.update(n_trials=int(decision.size), unit="months",
-                       **{k: trials.attrs[k] for k in ("scenario", "looks", "engine", "seed") if k in trials.attrs})
+                       **{k: trials.attrs[k] for k in keep if k in trials.attrs})
     return table
 
 
@@ -139,7 +123,11 @@ class SimulationResult:
         Per-trial outcomes with dims ``trial`` and ``analysis``: ``decision`` (1 success, -1
         futility at an interim, 0 no success at the final analysis), ``stop_analysis``, ``patients``, ``events``, ``duration`` (months) and, per look,
         ``look_time``, ``look_patients``, ``look_events``, ``target_reached`` and ``look_delayed``
-        (flags, 1 or 0) and posterior summaries (NaN after a trial stopped).
+        (flags, 1 or 0) and posterior summaries (NaN after a trial stopped); each trial's truth
+        (``true_hazard_ratio`` and ``true_control_median``, or ``true_response_control`` and
+        ``true_response_treatment``; with a design prior also ``truth_draw``, the index of its
+        draw) and its final estimate (``estimated_hazard_ratio`` or ``estimated_risk_difference``).
+        ``attrs`` state the scenario, its design prior and discount, engine and seed.
     design, scenario
         What was simulated.
     engine : str
@@ -160,11 +148,14 @@ class SimulationResult:
         self.scenario = scenario
         self.engine = engine
         self.seed = seed
+        prior = getattr(scenario, "prior", None)
         trials.attrs.update(
             engine=engine,
             seed=str(seed),
             design=str(design),
             scenario=str(scenario),
+            design_prior="none (fixed truth)" if prior is None else f"{prior.n_draws} draws from {prior.source}",
+            discount="none" if prior is None or prior.discount is None else str(prior.discount),
             looks=" | ".join(str(a) for a in design.analyses),
             time_unit="months",
         )
@@ -177,6 +168,18 @@ class SimulationResult:
     def operating_characteristics(self) -> pd.DataFrame:
         """Operating characteristics table; see :func:`operating_characteristics`."""
         return operating_characteristics(self.trials)
+
+    def assurance(self) -> pd.DataFrame:
+        """Assurance (P(success) over the design prior) and the prior probability of benefit, with
+        MCSEs; see :func:`~bayeshcc.design.assurance_tables.assurance_table`."""
+        return assurance_table(self.trials)
+
+    def estimates_among_successes(
+        self, quantiles: Sequence[float] = (0.05, 0.25, 0.5, 0.75, 0.95)
+    ) -> pd.DataFrame:
+        """Quantiles of the final effect estimate of successful trials beside their true effect;
+        see :func:`~bayeshcc.design.assurance_tables.estimates_among_successes`."""
+        return estimates_among_successes(self.trials, quantiles)
 
     def to_netcdf(self, path: str | Path) -> None:
         """Write the per-trial outcomes (netCDF, via h5netcdf)."""
@@ -236,6 +239,19 @@ _ATTRS = {
     "predictive_probability": {
         "description": "predictive probability of final success (where computed)"
     },
+    "truth_draw": {"description": "index of the trial's truth among the design prior's draws"},
+    "true_hazard_ratio": {
+        "description": "the trial's true hazard ratio (treatment vs control; with period-specific "
+        "ratios, their average weighted by the control arm's event probability per period)"
+    },
+    "true_control_median": {"description": "the trial's true control-arm median survival", "units": "months"},
+    "true_response_control": {"description": "the trial's true control response rate"},
+    "true_response_treatment": {"description": "the trial's true treatment response rate"},
+    "estimated_hazard_ratio": {
+        "description": "exp(posterior mean log HR) at the stopping look (per-interval HRs: their "
+        "inverse-variance weighted mean on the log scale)"
+    },
+    "estimated_risk_difference": {"description": "posterior mean of p_treatment - p_control at the stopping look"},
 }
 
 

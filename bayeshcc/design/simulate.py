@@ -6,8 +6,6 @@ and picklable: a chunk's trials from their own streams) + assemble (the per-tria
 
 from __future__ import annotations
 
-import math
-import sys
 import warnings
 from collections.abc import Sequence
 from typing import Literal
@@ -15,9 +13,11 @@ from typing import Literal
 import numpy as np
 
 from bayeshcc import _random
-from bayeshcc._random import TRIALS_PER_STREAM, BlockRNG
+from bayeshcc._random import BlockRNG
 from bayeshcc.conjugate import BatchPosterior
+from bayeshcc.design.backends import Backend, plan_chunks, resolve_backend, run_tasks
 from bayeshcc.design.batch import TrialBatch, take
+from bayeshcc.design.design_prior import draw_truths, final_estimates, truth_record
 from bayeshcc.design.engines import Engine, get_engine
 from bayeshcc.design.generate import analysis_schedule, generate, look_data
 from bayeshcc.design.oc import SimulationResult, trials_dataset
@@ -114,6 +114,8 @@ def simulate(
     engine: Literal["conjugate", "laplace", "mcmc"] | Engine = "laplace",
     progress: bool = True,
     chunk_size: int | None = None,
+    backend: Backend = "local",
+    workers: int | None = None,
 ) -> SimulationResult:
     """Simulate ``n_trials`` randomized trials of ``design`` under ``scenario``.
 
@@ -136,6 +138,15 @@ def simulate(
         (cache-sized) trial x patient x interval elements, or Monte Carlo elements where the engine
         draws them (the conjugate engine's survival and RMST differences). Results do not depend
         on it.
+    backend : {"local", "dask"}, str, distributed.Client or None, default "local"
+        Where the chunks run: ``"local"`` (None) in this process (``workers=1``) or in ``workers``
+        local processes; ``"dask"`` on an embedded ``dask.distributed`` LocalCluster of ``workers``
+        processes; a scheduler address (``"tcp://host:8786"``) or a ``distributed.Client`` on an
+        existing Dask cluster (see :mod:`bayeshcc.design.backends` for pointing it at one). The
+        trials do not depend on it.
+    workers : int, optional
+        Worker processes: local default 1 (in this process), embedded Dask default one per CPU;
+        None with a scheduler address or Client.
 
     Returns
     -------
@@ -158,28 +169,14 @@ def simulate(
     """
     eng = get_engine(engine)
     _check(design, scenario, eng, n_trials)
+    chunks = plan_chunks(design, eng, n_trials, chunk_size, elements=_CHUNK_ELEMENTS)
+    runner = resolve_backend(backend, workers)
     root = _random.seed_sequence(seed)
-    if chunk_size is None:
-        per_patient = max(1, len(design.endpoint.cutpoints(design.analysis)))
-        per_trial = max(design.n_patients * per_patient, eng.work_per_trial(design))
-        chunk_size = max(1, _CHUNK_ELEMENTS // per_trial)
-    elif isinstance(chunk_size, bool) or not isinstance(chunk_size, int | np.integer) or chunk_size < 1:
-        raise SpecError(f"chunk_size: expected a positive integer, got {chunk_size!r}")
-    blocks = _random.blocks(n_trials)
-    per_chunk = max(1, math.ceil(chunk_size / TRIALS_PER_STREAM))
-    chunks = [blocks[s : s + per_chunk] for s in range(0, len(blocks), per_chunk)]
-    bar = None
-    if progress and len(chunks) > 1 and sys.stderr.isatty():
-        from tqdm.auto import tqdm
-
-        bar = tqdm(total=n_trials, unit="trial", desc="simulate")
-    parts = []
-    for chunk in chunks:
-        parts.append(run_chunk(design, scenario, eng, root, chunk))
-        if bar is not None:
-            bar.update(sum(size for _, size in chunk))
-    if bar is not None:
-        bar.close()
+    tasks = [(design, scenario, eng, root, chunk) for chunk in chunks]
+    parts: list = [None] * len(chunks)
+    sizes = [sum(size for _, size in chunk) for chunk in chunks]
+    for i, part in run_tasks(runner, run_chunk, tasks, progress=progress, weights=sizes):
+        parts[i] = part
     data = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
     _warn_schedule(design, data)
     _warn_sparse(design, data)
@@ -212,11 +209,14 @@ def run_chunk(
     -------
     dict of str -> ndarray
         Per-trial outcomes (``decision``, ``stop_analysis``, ``patients``, ``events``,
-        ``duration``) and per-look values, shape ``(trial, analysis[, interval])``, NaN after a
-        trial stopped.
+        ``duration``, the true values ``true_*`` (and ``truth_draw`` with a design prior), the
+        final effect estimate ``estimated_*``) and per-look values, shape
+        ``(trial, analysis[, interval])``, NaN after a trial stopped.
     """
     rng = _random.chunk_rng(root_seed, list(blocks))
-    batch = generate(design, scenario, rng)
+    # A design prior's truths come from streams of their own, so the outcome streams are unchanged.
+    truth = draw_truths(scenario.prior, root_seed, blocks) if scenario.prior is not None else None
+    batch = generate(design, scenario, rng, truth=truth)
     m, k_looks = batch.n_trials, len(design.analyses)
     cuts, reached, delayed = analysis_schedule(design, batch)
     active = np.ones(m, dtype=bool)
@@ -267,6 +267,8 @@ def run_chunk(
     out["patients"] = out["look_patients"][rows, idx]
     out["events"] = out["look_events"][rows, idx]
     out["duration"] = out["look_time"][rows, idx]
+    out.update(truth_record(design.endpoint.name, scenario, truth, m))
+    out.update(final_estimates(out, stop))
     return out
 
 

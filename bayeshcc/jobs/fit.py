@@ -19,13 +19,15 @@ _FIT_KEYS = ("draws", "tune", "chains", "seed", "sampler")
 
 @dataclass
 class FitJob:
-    """What a fit job produced, per dataset name (``""`` when the spec fits one dataset).
+    """What a fit job produced, per run of the spec (:attr:`FitSpec.runs`).
 
     Attributes
     ----------
     spec : FitSpec
     fits, diagnostics, comparisons : dict
-        Keyed like ``spec.data`` (e.g. ``"RECIST"``, ``"mRECIST"``).
+        Keyed by run (:class:`~bayeshcc.specs.fit.FitRun` ``key``): the dataset's name with one
+        model (``""`` for one dataset; ``"RECIST"``, ``"mRECIST"``), ``"<dataset>/<family>"``
+        with several (``"RECIST/binomial_response"``).
     files : dict of str -> Path
         What was written.
     """
@@ -42,32 +44,31 @@ class FitJob:
         return all(d.ok for d in self.diagnostics.values())
 
     def summary(self) -> pd.DataFrame:
-        """All comparisons in one table (a ``dataset`` column when there are several)."""
-        frames = [pd.DataFrame()]
-        for key, cmp in self.comparisons.items():
-            table = cmp.summary()
-            if len(self.comparisons) > 1:
-                table.insert(0, "dataset", key)
-            frames.append(table)
-        return pd.concat(frames, ignore_index=True)
+        """All comparisons in one table (``dataset`` and ``model`` columns when there are several)."""
+        return self._stack({key: cmp.summary() for key, cmp in self.comparisons.items()})
 
     def evidence_table(self) -> pd.DataFrame:
         """Published figures beside their posteriors, for fits to published evidence (else empty)."""
-        frames = []
-        for key, fit in self.fits.items():
-            table = fit.evidence() if hasattr(fit, "evidence") else pd.DataFrame()
-            if len(table) and len(self.fits) > 1:
-                table.insert(0, "dataset", key)
-            frames.append(table)
-        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+        tables = {key: fit.evidence() for key, fit in self.fits.items() if hasattr(fit, "evidence")}
+        return self._stack({key: t for key, t in tables.items() if len(t)})
 
     def diagnostics_table(self) -> pd.DataFrame:
         """All diagnostics verdicts in one table."""
-        frames = []
-        for key, diag in self.diagnostics.items():
-            table = diag.table.copy()
-            if len(self.diagnostics) > 1:
-                table.insert(0, "dataset", key)
+        return self._stack({key: diag.table for key, diag in self.diagnostics.items()})
+
+    def _stack(self, tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
+        """Tables by run, stacked, with the run's dataset and model where the spec has several."""
+        runs = {r.key: r for r in self.spec.runs}
+        frames = [pd.DataFrame()]
+        for key, table in tables.items():
+            table = table.copy()
+            if len(self.spec.models) > 1:
+                table.insert(0, "model", runs[key].family)
+            if len(self.spec.data) > 1:
+                table.insert(0, "dataset", runs[key].dataset)
+            note = getattr(self.fits[key].data, "note", "") if key in self.fits else ""
+            if note:  # data that say what they are (a SYNTHETIC cohort): every table carries it
+                table.insert(0, "data_note", note)
             frames.append(table)
         return pd.concat(frames, ignore_index=True)
 
@@ -85,47 +86,56 @@ def run_fit(
 
     Everything in the spec (keys, data, arms, comparison times) is checked before any sampling.
     Without ``[fit] sampler`` an MCMC family samples with ``"pymc"`` here (PyTensor's compiled C code
-    is cached on disk, so a one-off fit in a new process is fastest with it).
-    Writes to ``out`` (if given): ``idata.nc`` (``idata_<dataset>.nc`` for several datasets),
+    is cached on disk, so a one-off fit in a new process is fastest with it); exact families draw
+    from their closed form. Each model of a ``[[model]]`` spec is fitted to each dataset.
+    Writes to ``out`` (if given): ``idata.nc`` (``idata_<run>.nc`` for several runs, the run's key
+    with ``/`` as ``_``: ``idata_RECIST.nc``, ``idata_RECIST_ordinal_response.nc``),
     ``summary.csv`` (the comparisons), ``diagnostics.csv`` and the family's figure
     (``survival.png``, ``response.png``; suffixed likewise). Files are written atomically.
     """
-    from bayeshcc import __version__, sampling
+    from bayeshcc import __version__
 
     spec = load_fit_spec(path)
-    model = spec.model
+    overrides = {"draws": draws, "tune": tune, "chains": chains, "seed": seed}
+    settings = {family: _settings(model, spec.fit, overrides) for family, model in spec.models.items()}
+    if out is not None:
+        out = output_dir(out)
+    job = FitJob(spec=spec)
+    for run in spec.runs:
+        fit = run.model.fit(run.data, **settings[run.family])
+        fit.idata.posterior.attrs.update(
+            spec=str(spec.path), dataset=run.dataset, seed=fit.seed, sampler=fit.sampler,
+            bayeshcc_version=__version__, model=repr(run.model), priors=fit.priors,
+        )
+        job.fits[run.key] = fit
+        job.diagnostics[run.key] = fit.diagnostics()
+        if len(fit.arms) > 1 or run.model.endpoint != "survival":  # one survival cohort: its evidence table only
+            job.comparisons[run.key] = fit.compare(**spec.compare)
+    if out is not None:
+        job.files = _write(job, out)
+    return job
+
+
+def _settings(model: Any, fit: dict[str, Any], overrides: dict[str, int | None]) -> dict[str, Any]:
+    """Sampler settings of one model: the spec's ``[fit]``, command-line overrides, and the sampler
+    (``[fit] sampler`` where the model has it; an exact model's closed form otherwise)."""
+    from bayeshcc import sampling
+
     # A one-off fit from the command line samples with PyMC's NUTS by default: PyTensor keeps the
     # compiled C code on disk, so a new process skips compilation, whereas nutpie's numba compile
     # (the library default, fastest for refits in one process) happens in every process. See
     # benchmarks/RESULTS.md ("Main job vs brms").
     settings: dict[str, Any] = {"seed": None, "sampler": "pymc" if "pymc" in model.samplers else model.samplers[0]}
-    settings.update(spec.fit)
-    for k, v in (("draws", draws), ("tune", tune), ("chains", chains), ("seed", seed)):
-        if v is not None:
-            settings[k] = v
+    settings.update({k: v for k, v in fit.items() if k != "sampler" or v in model.samplers})
+    settings.update({k: v for k, v in overrides.items() if v is not None})
     try:
         sampling.check_args(draws=settings.get("draws", 1000), tune=settings.get("tune", 1000),
                             chains=settings.get("chains", 4), seed=settings["seed"],
-                            sampler=settings.get("sampler", model.samplers[0]), allowed=model.samplers)
+                            sampler=settings["sampler"], allowed=model.samplers)
     except SpecError as e:  # name the [fit] key (or the command-line option that overrode it)
         key, _, rest = str(e).partition(" ")
         raise SpecError(f"'fit.{key}' {rest}" if key in _FIT_KEYS else f"'fit': {e}") from None
-    if out is not None:
-        out = output_dir(out)
-    job = FitJob(spec=spec)
-    for key, data in spec.data.items():
-        fit = model.fit(data, **settings)
-        fit.idata.posterior.attrs.update(
-            spec=str(spec.path), dataset=key, seed=fit.seed, sampler=fit.sampler,
-            bayeshcc_version=__version__, model=repr(model), priors=fit.priors,
-        )
-        job.fits[key] = fit
-        job.diagnostics[key] = fit.diagnostics()
-        if len(fit.arms) > 1 or model.endpoint != "survival":  # one survival cohort: its evidence table only
-            job.comparisons[key] = fit.compare(**spec.compare)
-    if out is not None:
-        job.files = _write(job, out)
-    return job
+    return settings
 
 
 def _write(job: FitJob, out: Path) -> dict[str, Path]:
@@ -133,10 +143,10 @@ def _write(job: FitJob, out: Path) -> dict[str, Path]:
 
     files: dict[str, Path] = {}
     for key, fit in job.fits.items():
-        suffix = f"_{key}" if len(job.fits) > 1 else ""
+        suffix = "_" + key.replace("/", "_") if len(job.fits) > 1 else ""
         files[f"idata{suffix}"] = atomic_write(out / f"idata{suffix}.nc",
                                                lambda tmp, f=fit: f.idata.to_netcdf(str(tmp)))
-        title = job.spec.title + (f" ({key})" if key else "")
+        title = job.spec.title + (f" ({key.replace('/', ', ')})" if key else "")
         fig = plot_fit(fit, job.comparisons.get(key), title=title)
         name = f"{figure_name(fit)}{suffix}"
         files[name] = save_figure(fig, out / f"{name}.png")

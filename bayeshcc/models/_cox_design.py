@@ -17,7 +17,10 @@ import pandas as pd
 from bayeshcc.data import SurvivalData
 from bayeshcc.errors import DataError, SpecError, format_rows
 
-__all__ = ["DesignRows", "collapse_cells", "formula_variables", "model_matrix", "normalise_formula"]
+__all__ = ["MAX_STRATA", "DesignRows", "likelihood_arrays", "pattern_arrays", "formula_variables", "model_matrix", "normalise_formula"]
+
+#: Most levels a ``strata`` column may have: each stratum has its own baseline hazard per interval.
+MAX_STRATA = 20
 
 
 def normalise_formula(formula: object) -> str:
@@ -47,12 +50,13 @@ def formula_variables(formula: str) -> set[str]:
 
 
 def model_frame(data: SurvivalData, control: str, arm: str | None = None) -> pd.DataFrame:
-    """Columns the formula may read: ``arm`` (categorical, control level first) and the covariates."""
+    """Columns the formula may read: ``arm`` (categorical, control level first) and the covariates
+    (text covariates as categoricals, so formulas treat them as factors)."""
     levels = [control, *[a for a in data.arms if a != control]]
     arms = data.frame["arm"].astype(str) if arm is None else pd.Series(arm, index=data.frame.index)
     out = pd.DataFrame({"arm": pd.Categorical(arms, categories=levels)}, index=data.frame.index)
     for c in data.covariates:
-        out[c] = data.frame[c].to_numpy()
+        out[c] = data.frame[c]
     return out
 
 
@@ -66,6 +70,12 @@ def model_matrix(formula: str, data: SurvivalData, control: str) -> tuple[np.nda
             f"formula: variable(s) {missing} are not in the data; the data have 'arm' and covariates "
             f"{list(data.covariates)} (SurvivalData.from_frame(..., covariates=[...]))"
         )
+    single = [c for c in sorted(formula_variables(formula) - {"arm"})
+              if isinstance(data.frame[c].dtype, pd.CategoricalDtype) and data.frame[c].nunique() < 2]
+    if single:
+        levels = {c: list(data.frame[c].dropna().unique()) for c in single}
+        raise DataError(f"formula: categorical covariate(s) with one level only {levels}; their effect "
+                        "cannot be estimated (every patient has the reference level)")
     rhs = formula.replace(" ", "")
     if rhs.startswith(("0+", "-1+")) or rhs.endswith(("-1", "+0")) or "+0+" in rhs or "-1+" in rhs:
         raise SpecError(f"formula: {formula!r} removes the intercept; a Cox model's baseline hazard plays "
@@ -125,46 +135,82 @@ def level_index(data: SurvivalData, column: str | None, field: str) -> tuple[np.
             f"{field}: column {column!r} is not among the data's covariates {list(data.covariates)}; "
             "add it with SurvivalData.from_frame(..., covariates=[...])"
         )
-    codes, levels = pd.factorize(data.frame[column], sort=True)
+    col = data.frame[column]
+    if not isinstance(col.dtype, pd.CategoricalDtype):
+        x = col.to_numpy(float)
+        frac = x != np.round(x)
+        if frac.any():
+            raise DataError(
+                f"{field}: column {column!r} has non-integer values ({', '.join(f'{v:g}' for v in x[frac][:3])}"
+                f"{', ...' if frac.sum() > 3 else ''} in {format_rows(np.flatnonzero(frac))}); a {field} column "
+                "must be discrete: text labels or whole-number codes"
+            )
+    codes, levels = pd.factorize(col, sort=True)
+    if field == "strata" and len(levels) > MAX_STRATA:
+        raise DataError(
+            f"strata: column {column!r} has {len(levels)} distinct values; expected a discrete column with at most "
+            f"{MAX_STRATA} levels (each stratum has its own baseline hazard per interval). A continuous "
+            "covariate belongs in the formula; many clusters (e.g. centres) suit frailty="
+        )
     return codes.astype(int), [f"{v:g}" if isinstance(v, float) else str(v) for v in levels]
 
 
-def collapse_cells(cells: dict[str, np.ndarray], keys: Sequence[str]) -> dict[str, np.ndarray]:
-    """Sum ``events`` and ``exposure`` over cells that share every array in ``keys``.
+def likelihood_arrays(split: pd.DataFrame, xs: np.ndarray, const: Sequence[int], tv: Sequence[int],
+                      stratum: np.ndarray, cluster: np.ndarray, n_intervals: int, *, collapse: str | bool,
+                      auto_ratio: float, patient_likelihood: bool) -> tuple[dict[str, np.ndarray], str, int, int]:
+    """The likelihood's data from the split patients: arrays, their kind, cells and covariate patterns.
 
-    The Poisson log-likelihood of the summed cells differs from the per-patient one by a constant
-    (``sum d_i log e_i - D log E`` per group), so the posterior is the same.
+    Kinds: ``"patterns"`` (collapsed: ``(pattern, interval)`` matrices, :func:`pattern_arrays`),
+    ``"patients"`` (per patient, :func:`patient_arrays`; uncollapsed without time-varying terms)
+    or ``"cells"`` (one row per patient and interval). ``collapse="auto"`` collapses when there
+    are at most ``auto_ratio`` patterns per patient.
     """
-    stacked = np.column_stack([np.asarray(cells[k], dtype=float).reshape(len(cells["events"]), -1) for k in keys])
-    uniq, inverse = np.unique(stacked, axis=0, return_inverse=True)
-    inverse = inverse.ravel()
-    out: dict[str, np.ndarray] = {}
-    first = np.zeros(len(uniq), dtype=int)
-    first[inverse[::-1]] = np.arange(len(inverse))[::-1]  # a representative row of each group
-    for k in keys:
-        out[k] = np.asarray(cells[k])[first]
-    out["events"] = np.bincount(inverse, weights=cells["events"], minlength=len(uniq)).astype(np.int64)
-    out["exposure"] = np.bincount(inverse, weights=cells["exposure"], minlength=len(uniq))
-    return out
+    p = split["patient"].to_numpy()
+    cells = {"X": xs[p][:, const], "X_tv": xs[p][:, tv], "interval_idx": split["interval"].to_numpy(),
+             "stratum_idx": stratum[p], "cluster_idx": cluster[p],
+             "events": split["event"].to_numpy(np.int64), "exposure": split["exposure"].to_numpy(float)}
+    _, pattern = np.unique(np.column_stack([xs, stratum, cluster]), axis=0, return_inverse=True)
+    pattern = pattern.ravel()
+    n_patterns = int(pattern.max()) + 1
+    if collapse is True or (collapse == "auto" and n_patterns <= auto_ratio * len(xs)):
+        out = pattern_arrays(cells, pattern[p], pattern, n_intervals, xs, const, tv, stratum, cluster)
+        return out, "patterns", int(np.count_nonzero(out["exposure"])), n_patterns
+    cells["exposure"] = np.maximum(cells["exposure"], 1e-12)
+    if not len(tv) and patient_likelihood:
+        out = patient_arrays(cells, p, len(xs), n_intervals, xs[:, const], stratum, cluster)
+        return out, "patients", len(cells["events"]), n_patterns
+    return cells, "cells", len(cells["events"]), n_patterns
 
 
-def missing_rows(df: pd.DataFrame, columns: Sequence[str]) -> np.ndarray:
-    """Index labels of rows with a missing value in any of ``columns``."""
-    return df.index[df[list(columns)].isna().any(axis=1)].to_numpy()
+def pattern_arrays(cells: dict[str, np.ndarray], cell_pattern: np.ndarray, pattern: np.ndarray, n_intervals: int,
+                   xs: np.ndarray, const: Sequence[int], tv: Sequence[int], stratum: np.ndarray,
+                   cluster: np.ndarray) -> dict[str, np.ndarray]:
+    """Events and exposure summed per covariate pattern and interval, ``(pattern, interval)`` matrices.
+
+    ``pattern`` is each patient's pattern (its design row, stratum and cluster), ``cell_pattern``
+    each split cell's. The Poisson log-likelihood of the summed cells differs from the
+    per-patient one by a constant (``sum d_i log e_i - D log E`` per group), so the posterior is
+    the same. An event with no exposure (at time 0) gets exposure 1e-12, as the cells do.
+    """
+    n_patterns = int(pattern.max()) + 1
+    first = np.zeros(n_patterns, dtype=int)
+    first[pattern[::-1]] = np.arange(len(pattern))[::-1]  # a representative patient of each pattern
+    events = np.zeros((n_patterns, n_intervals))
+    exposure = np.zeros((n_patterns, n_intervals))
+    np.add.at(events, (cell_pattern, cells["interval_idx"]), cells["events"])
+    np.add.at(exposure, (cell_pattern, cells["interval_idx"]), cells["exposure"])
+    exposure = np.where(events > 0, np.maximum(exposure, 1e-12), exposure)
+    return {"X": xs[first][:, list(const)], "X_tv": xs[first][:, list(tv)], "stratum_idx": stratum[first],
+            "cluster_idx": cluster[first], "events": events.astype(np.int64), "exposure": exposure}
 
 
-def check_missing(df: pd.DataFrame, columns: Sequence[str], *, missing: str) -> tuple[pd.DataFrame, tuple]:
-    """``df`` without rows missing a covariate (``missing="drop"``), or DataError listing them."""
-    rows = missing_rows(df, columns)
-    if rows.size == 0:
-        return df, ()
-    which = [c for c in columns if df[c].isna().any()]
-    if missing == "error":
-        raise DataError(
-            f"CoxPH: covariate(s) {which} are missing in {format_rows(rows)}; remove those rows or "
-            "pass missing='drop' to drop them (reported in fit.dropped_rows)"
-        )
-    return df.drop(index=rows), tuple(r.item() if hasattr(r, "item") else r for r in rows)
+def missing_rows(data: SurvivalData, columns: Sequence[str]) -> tuple[np.ndarray, list[str]]:
+    """Positions of patients missing a value in any of ``columns``, and the columns with gaps."""
+    cols = [c for c in columns if c in data.covariates]
+    if not cols:
+        return np.array([], dtype=int), []
+    gaps = data.frame[cols].isna()
+    return np.flatnonzero(gaps.any(axis=1).to_numpy()), [c for c in cols if gaps[c].any()]
 
 
 def patient_arrays(cells: dict[str, np.ndarray], patient: np.ndarray, n: int, n_intervals: int, x: np.ndarray,

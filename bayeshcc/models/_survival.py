@@ -123,28 +123,30 @@ def _window_arrays(w, s: np.ndarray, c: np.ndarray) -> dict[str, np.ndarray]:
     }
 
 
-def add_terms(hazard: pt.TensorVariable, structure: tuple, data: dict, prefix: str = "") -> None:
+def add_terms(hazard: pt.TensorVariable, structure: tuple, data: dict, prefix: str = "", weight: float = 1.0) -> None:
     """Add one observed variable per term present in ``structure`` (inside a model context); ``prefix``
-    names the variables of one source among several."""
+    names the variables of one source among several; ``weight`` (a power prior's a0) multiplies every
+    term's log-likelihood (1: the terms as they are)."""
     import pymc as pm
     import pytensor.tensor as pt
 
     if structure[0] == "ipd":
-        pm.Poisson(prefix + "events_ipd", mu=hazard * data["exposure"], observed=data["events"],
-                   dims=("arm", "interval"))
+        _observe(prefix + "events_ipd", pm.Poisson, {"mu": hazard * data["exposure"]}, data["events"], weight,
+                 dims=("arm", "interval"))
         if structure[3]:
             h = pt.sum(hazard[np.array(structure[3])] * data["interval_overlap"], axis=-1)
-            pm.CustomDist(prefix + "events_interval", h, logp=_interval_logp, observed=np.ones(len(structure[3])))
+            pm.CustomDist(prefix + "events_interval", h, logp=_scaled(_interval_logp, weight),
+                          observed=np.ones(len(structure[3])))
         return
     _, _, _, closed_arm, act_arm, win_arm = structure
     if closed_arm:
         h = pt.sum(hazard[np.array(closed_arm)] * data["closed_overlap"], axis=-1)
         # logit of 1 - exp(-H), stable for small and large H
-        pm.Binomial(prefix + "events_closed", n=data["closed_at_risk"], logit_p=pt.log(-pt.expm1(-h)) + h,
-                    observed=data["closed_events"])
+        _observe(prefix + "events_closed", pm.Binomial, {"n": data["closed_at_risk"], "logit_p": pt.log(-pt.expm1(-h)) + h},
+                 data["closed_events"], weight)
     if act_arm:
         h = pt.sum(hazard[np.array(act_arm)] * data["actuarial_overlap"], axis=-1)
-        pm.CustomDist(prefix + "events_actuarial", h, data["actuarial_at_risk"], logp=_actuarial_logp,
+        pm.CustomDist(prefix + "events_actuarial", h, data["actuarial_at_risk"], logp=_scaled(_actuarial_logp, weight),
                       observed=data["actuarial_events"])
     if win_arm:
         lam = hazard[np.array(win_arm)]  # (R, K)
@@ -154,8 +156,31 @@ def add_terms(hazard: pt.TensorVariable, structure: tuple, data: dict, prefix: s
         safe = pt.switch(x > 1e-8, x, 1.0)
         g = pt.switch(x > 1e-8, -pt.expm1(-safe) / safe, 1.0 - x / 2)
         surv = pt.sum(data["window_weight"] * pt.exp(-h_to) * g, axis=-1)
-        pm.Binomial(prefix + "events_window", n=data["window_at_risk"], logit_p=pt.log1p(-surv) - pt.log(surv),
-                    observed=data["window_events"])
+        _observe(prefix + "events_window", pm.Binomial,
+                 {"n": data["window_at_risk"], "logit_p": pt.log1p(-surv) - pt.log(surv)}, data["window_events"], weight)
+
+
+def _observe(name: str, dist, params: dict, observed, weight: float, **kw) -> None:
+    """The observed variable ``dist(name, **params)``; with ``weight != 1`` a CustomDist whose
+    log-likelihood is ``weight`` times the distribution's (a power prior's discounted likelihood)."""
+    import pymc as pm
+
+    if weight == 1.0:
+        dist(name, **params, observed=observed, **kw)
+        return
+    keys = list(params)
+
+    def logp(value, *args):
+        return weight * pm.logp(dist.dist(**dict(zip(keys, args, strict=True))), value)
+
+    pm.CustomDist(name, *params.values(), logp=logp, observed=observed, **kw)
+
+
+def _scaled(logp, weight: float):
+    """``logp`` itself, or ``weight`` times it."""
+    if weight == 1.0:
+        return logp
+    return lambda value, *args: weight * logp(value, *args)
 
 
 def _interval_logp(value, h):

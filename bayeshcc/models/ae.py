@@ -87,6 +87,31 @@ class HierarchicalAE(Model):
     dimension); they are fitted together in one PyMC model only to share one compile and one
     result.
 
+    **Where this deviates from Berry and Berry (2004).** Their model is
+    ``theta_bj ~ pi_b [0] + (1 - pi_b) N(mu_theta_b, sigma2_theta_b)`` with the control arm's
+    log-odds ``gamma_bj`` as baseline; here:
+
+    - *Baseline.* Their ``gamma_bj`` is the control arm's log-odds and the treatment's is
+      ``gamma_bj + theta_bj``, so the treatment arm's rate gets the wider prior; here ``gamma_bj``
+      is the mean of the two arms' log-odds (``gamma -/+ theta / 2``), the same whichever arm is
+      control.
+    - *Within-system sd.* They give every body system its own variance, ``sigma2_theta_b``
+      (and ``sigma2_gamma_b``) ~ inverse-gamma. Here one within-system sd per grade band is
+      shared by the band's body systems (``within_sd``; the baseline's event-level sd likewise):
+      a body system of one to five events (Table 4 of huang2022) cannot estimate its own spread,
+      and per-system inverse-gamma variances, which put almost no mass near 0, make the
+      small-variance funnel a sampling problem for NUTS. Every scale is a sd with a half-normal
+      prior (Gelman 2006) rather than an inverse-gamma variance, so complete pooling (sd near
+      0) stays possible.
+    - *Zero-probability component* (``"point_mass"``). They take ``pi_b ~ Beta(alpha_pi,
+      beta_pi)`` with exponential priors on ``alpha_pi, beta_pi`` (truncated above 1) and
+      sample the 0/1 indicators by Gibbs; here ``logit pi_b`` is normal about a table mean
+      (logit-normal, exchangeable across body systems, non-centred) and the indicator is summed
+      out, so every parameter is continuous for NUTS and the likelihood stays pointwise for LOO.
+    - *Default.* Continuous shrinkage, not their mixture (why: above); their model is
+      ``effect_prior="point_mass"``.
+    - *Grade bands.* One hierarchy per band (above); their paper analyses one table.
+
     Posterior variables: ``log_or`` and ``baseline_logit`` (``gamma``) per ``cell`` (one event in
     one grade band), hyperparameters per ``group`` (body system in a band) and per ``grade``;
     with ``"point_mass"`` also ``p_zero`` per cell.
@@ -95,6 +120,8 @@ class HierarchicalAE(Model):
     ----------
     Berry SM, Berry DA. Accounting for multiplicities in assessing drug safety: a three-level
     hierarchical mixture model. Biometrics 2004; 60: 418-426.
+    Gelman A. Prior distributions for variance parameters in hierarchical models. Bayesian
+    Analysis 2006; 1: 515-534.
 
     Examples
     --------

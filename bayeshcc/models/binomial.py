@@ -33,6 +33,10 @@ class BinomialResponse(ExactModel):
     control : str, optional
         Reference arm of comparisons; defaults to the control the data name (bundled studies do),
         else the first arm of the data.
+    likelihood_weight : float, default 1
+        Power-prior weight a0 in (0, 1] on the data's likelihood: the posterior is
+        Beta(alpha + a0 y, beta + a0 (n - y)) (each patient counts as a0 of a patient; Ibrahim and
+        Chen 2000). Used to discount a source study (``bh.PowerPrior``).
 
     Notes
     -----
@@ -60,6 +64,7 @@ class BinomialResponse(ExactModel):
 
     prior: Beta | Mixture = Beta(1.0, 1.0)
     control: str | None = None
+    likelihood_weight: float = 1.0
 
     def __new__(cls, *args, formula: str | None = None, **kwargs):
         """``BinomialResponse(formula="response ~ arm + pvtt", ...)`` is a :class:`LogisticResponse`.
@@ -92,10 +97,14 @@ class BinomialResponse(ExactModel):
             object.__setattr__(self, "control", str(self.control))  # numeric arm codes, stored as text
         if self.control is not None and not isinstance(self.control, str):
             raise SpecError(f"control must be an arm name (str, or an integer code), got {self.control!r}")
+        w = self.likelihood_weight
+        if isinstance(w, bool) or not isinstance(w, int | float | np.floating) or not 0 < w <= 1:
+            raise SpecError(f"likelihood_weight: expected a power-prior weight in (0, 1], got {w!r}")
 
     def describe(self) -> str:
         control = f", control={self.control!r}" if self.control is not None else ""
-        return f"prior={self.prior}{control}"
+        weight = f", likelihood_weight={self.likelihood_weight:g}" if self.likelihood_weight != 1 else ""
+        return f"prior={self.prior}{control}{weight}"
 
     def prior_text(self, prepared: Prepared, time_unit: str = "time units") -> str:
         """The prior as applied: the same Beta on every arm's response rate."""
@@ -126,7 +135,8 @@ class BinomialResponse(ExactModel):
         """Exact Beta posterior parameters ``(alpha, beta)`` per arm (model order); Beta prior only."""
         if isinstance(self.prior, Mixture):
             raise SpecError("posterior_parameters: the prior is a mixture; use posterior_mixture")
-        return beta_update(self.prior.alpha, self.prior.beta, prepared.arrays["responders"], prepared.arrays["n"])
+        y, n = self._weighted(prepared.arrays["responders"], prepared.arrays["n"])
+        return beta_update(self.prior.alpha, self.prior.beta, y, n)
 
     def posterior_mixture(self, prepared: Prepared) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Exact posterior per arm as a Beta mixture: ``(weights, alpha, beta)``, shape ``(arm, K)``."""
@@ -135,7 +145,12 @@ class BinomialResponse(ExactModel):
     def rate_posterior(self, responders, n) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Posterior Beta mixture ``(weights, alpha, beta)`` of a rate after ``responders`` of ``n``
         (any shape ``S``; results ``S + (K,)``). With ``n = 0`` it is the prior."""
-        return beta_mixture_update(*self.prior_components(), responders, n)
+        return beta_mixture_update(*self.prior_components(), *self._weighted(responders, n))
+
+    def _weighted(self, responders, n):
+        """The counts times the power-prior weight (the counts themselves when it is 1)."""
+        w = self.likelihood_weight
+        return (responders, n) if w == 1 else (w * np.asarray(responders, float), w * np.asarray(n, float))
 
     def rate_draws(self, responders, n, rng: np.random.Generator, size: tuple[int, ...]) -> np.ndarray:
         """Independent draws of the rates, shape ``size + S`` for counts of shape ``S``."""

@@ -13,8 +13,9 @@ import pandas as pd
 import xarray as xr
 
 from bayeshcc.data import SurvivalData
+from bayeshcc.data._covariates import without_rows
 from bayeshcc.data.cutpoints import parse_cutpoints, quantiles_count
-from bayeshcc.errors import DataError, SpecError
+from bayeshcc.errors import DataError, SpecError, format_rows
 from bayeshcc.models import _cox_design as cd
 from bayeshcc.models._survival import interval_labels
 from bayeshcc.models.base import Model, Prepared
@@ -36,15 +37,9 @@ AUTO_COLLAPSE_RATIO = 0.5
 
 
 def _patient_logp(value, log_rate, cum_hazard):
-    """Per-patient log-likelihood ``d log h(t) - H(t)`` (events 0/1 per patient)."""
+    """Log-likelihood ``d log h - H``: per patient (events 0/1), or per covariate pattern and
+    interval (``d`` events, ``H`` = hazard x exposure summed over the pattern's patients)."""
     return value * log_rate - cum_hazard
-
-
-@dataclass(frozen=True, eq=False, repr=False)
-class _Dropped(SurvivalData):
-    """SurvivalData that remembers rows left out for missing covariates (``CoxPH.survival_data``)."""
-
-    dropped_rows: tuple = ()
 
 
 @dataclass(frozen=True, kw_only=True, repr=False)
@@ -70,7 +65,9 @@ class CoxPH(Model):
         ``Normal(0, 2)`` per unit of a 0/1 column and per standard deviation of any other column
         (so it does not depend on the covariate's unit).
     strata : str, optional
-        Covariate whose levels each get their own baseline hazard (not in the formula).
+        Discrete covariate (text labels or whole-number codes, at most
+        :data:`~bayeshcc.models._cox_design.MAX_STRATA` levels) whose levels each get their own
+        baseline hazard (not in the formula).
     frailty : str, optional
         Covariate naming clusters (e.g. centre): a shared log-normal frailty,
         ``log u_c ~ Normal(0, sigma)``, multiplies the hazards of cluster ``c``.
@@ -81,10 +78,14 @@ class CoxPH(Model):
         Design columns whose log HR differs by baseline interval (``log_hr_tv``, dims
         ``tv_term, interval``) instead of being constant (``log_hr``, dim ``term``).
     missing : {"error", "drop"}
-        What :meth:`survival_data` does with rows missing a covariate the model reads.
+        Patients missing a covariate the model reads (formula, ``strata``, ``frailty``; kept by
+        ``SurvivalData.from_frame(..., missing_covariates="keep")``): ``"error"`` raises a
+        DataError listing them; ``"drop"`` leaves them out of the fit with a UserWarning listing
+        them, and ``fit.dropped_rows`` records them (positions in the data).
     collapse : {"auto", True, False}
-        Sum events and exposure over patients sharing a covariate pattern (and stratum, cluster and
-        interval): the posterior is the same and sampling much faster. ``"auto"`` collapses when
+        Sum events and exposure over patients sharing a covariate pattern (and stratum and
+        cluster) per interval, into ``(pattern, interval)`` matrices: the posterior is the same
+        and sampling much faster (benchmarks/RESULTS.md). ``"auto"`` collapses when
         there are at most half as many patterns as patients (all covariates discrete, in effect).
 
     Notes
@@ -157,27 +158,41 @@ class CoxPH(Model):
             raise SpecError(f"collapse must be 'auto', True or False, got {self.collapse!r}")
 
     # -- data ---------------------------------------------------------------------------------
+    def _read_columns(self) -> list[str]:
+        covs = sorted(cd.formula_variables(self.formula) - {"arm"})
+        return covs + [c for c in (self.strata, self.frailty) if c is not None and c not in covs]
+
     def survival_data(self, df: pd.DataFrame, *, time: str, event: str, arm: str | None = None,
                       arms: Sequence[str] | None = None, time_unit: str = "time units") -> SurvivalData:
         """Patient-level data for this model from a frame, handling missing covariates per ``missing``.
 
-        The covariates kept are the variables the formula reads plus ``strata`` and ``frailty``.
-        With ``missing="error"`` rows missing any of them raise a DataError listing the rows; with
-        ``"drop"`` they are left out with a UserWarning and listed in ``fit.dropped_rows``.
+        The covariates kept are the variables the formula reads plus ``strata`` and ``frailty``;
+        rows missing any of them are refused or dropped as :meth:`fit` does (:meth:`coerce`).
         """
-        covs = sorted(cd.formula_variables(self.formula) - {"arm"})
-        covs += [c for c in (self.strata, self.frailty) if c is not None and c not in covs]
+        covs = self._read_columns()
         absent = [c for c in covs if c not in df.columns]
         if absent:
             raise DataError(f"CoxPH: column(s) {absent} read by the model are not in the frame")
-        kept, dropped = cd.check_missing(df, covs, missing=self.missing)
-        if dropped:
-            warnings.warn(f"CoxPH: dropped {len(dropped)} row(s) with missing covariates: {list(dropped)[:20]}",
-                          UserWarning, stacklevel=2)
-        base = SurvivalData.from_frame(kept, time=time, event=event, arm=arm, covariates=covs, arms=arms,
-                                       time_unit=time_unit)
-        fields = {f: getattr(base, f) for f in ("frame", "arms", "covariates", "time_unit", "control")}
-        return _Dropped(**fields, dropped_rows=dropped)
+        data = SurvivalData.from_frame(df, time=time, event=event, arm=arm, covariates=covs, arms=arms,
+                                       time_unit=time_unit, missing_covariates="keep")
+        return self.coerce(data)
+
+    def coerce(self, data):
+        """``data`` without the patients missing a covariate the model reads (``missing="drop"``,
+        with a UserWarning listing them); a DataError listing them with ``missing="error"``."""
+        if not isinstance(data, SurvivalData):
+            return data
+        rows, cols = cd.missing_rows(data, self._read_columns())
+        if rows.size == 0:
+            return data
+        if self.missing == "error":
+            raise DataError(
+                f"CoxPH: covariate(s) {cols} are missing in {format_rows(rows)}; remove those rows or "
+                "pass missing='drop' to leave them out (reported in fit.dropped_rows)"
+            )
+        warnings.warn(f"CoxPH: dropped {rows.size} row(s) with missing covariates {cols}: {format_rows(rows)}",
+                      UserWarning, stacklevel=3)
+        return without_rows(data, rows)
 
     def bind(self, data: SurvivalData) -> CoxPH:
         """This model with ``"quantiles:N"`` cutpoints resolved on ``data``."""
@@ -216,6 +231,10 @@ class CoxPH(Model):
         self.check_data(data)
         if isinstance(self.cutpoints, str):
             raise SpecError("cutpoints: 'quantiles:N' is resolved by bind(data) before prepare")
+        rows, cols = cd.missing_rows(data, self._read_columns())
+        if rows.size:
+            raise DataError(f"CoxPH: covariate(s) {cols} are missing in {format_rows(rows)}; fit() refuses "
+                            f"or drops them (missing={self.missing!r}); prepare() takes complete data only")
         for name in ("strata", "frailty"):
             col = getattr(self, name)
             if col is not None and col in cd.formula_variables(self.formula):
@@ -239,26 +258,17 @@ class CoxPH(Model):
         const = [j for j in range(len(cols)) if j not in tv]
         stratum, strata = cd.level_index(data, self.strata, "strata")
         cluster, clusters = cd.level_index(data, self.frailty, "frailty")
-        split = data.split(self.cutpoints)
-        p = split["patient"].to_numpy()
-        cells = {"X": xs[p][:, const], "X_tv": xs[p][:, tv], "interval_idx": split["interval"].to_numpy(),
-                 "stratum_idx": stratum[p], "cluster_idx": cluster[p],
-                 "events": split["event"].to_numpy(np.int64), "exposure": split["exposure"].to_numpy(float)}
-        n_patterns = len(np.unique(np.column_stack([xs, stratum, cluster]), axis=0))
-        collapse = self.collapse if self.collapse != "auto" else n_patterns <= AUTO_COLLAPSE_RATIO * len(xs)
-        if collapse:
-            cells = cd.collapse_cells(cells, ["X", "X_tv", "interval_idx", "stratum_idx", "cluster_idx"])
-        cells["exposure"] = np.maximum(cells["exposure"], 1e-12)
-        n_cells = len(cells["events"])
-        per_patient = not collapse and not tv and self._patient_likelihood
-        if per_patient:
-            cells = cd.patient_arrays(cells, p, len(xs), len(self.cutpoints), xs[:, const], stratum, cluster)
+        cells, kind, n_cells, n_patterns = cd.likelihood_arrays(
+            data.split(self.cutpoints), xs, const, tv, stratum, cluster, len(self.cutpoints),
+            collapse=self.collapse, auto_ratio=AUTO_COLLAPSE_RATIO, patient_likelihood=self._patient_likelihood)
+        collapse, per_patient = kind == "patterns", kind == "patients"
         prior = self.coef_prior
         mu = np.zeros(len(cols)) if prior is None else prior.mu * scale
         sigma = np.full(len(cols), DEFAULT_COEF_SIGMA) if prior is None else prior.sigma * scale
         unused = {"X_tv"} if not tv else set()
         unused |= {"cluster_idx"} if self.frailty is None else set()
         unused |= {"X"} if not const else set()
+        unused |= {"stratum_idx"} if collapse and len(strata) == 1 else set()  # broadcast: not in the graph
         arrays = {k: v for k, v in cells.items() if k not in unused}
         if const:
             arrays.update(coef_mu=mu[const], coef_sigma=sigma[const], x_scale=scale[const])
@@ -270,10 +280,10 @@ class CoxPH(Model):
         coords = {"term": [cols[j] for j in const], "tv_term": [cols[j] for j in tv], "stratum": strata,
                   "interval": interval_labels(self.cutpoints), "cluster": clusters}
         structure = ("cox", tuple(coords["term"]), tuple(coords["tv_term"]), tuple(strata), len(clusters),
-                     len(self.cutpoints), bool(collapse), "patients" if per_patient else "cells")
+                     len(self.cutpoints), collapse, kind)
         f = data.frame
         extra = {"time": f["time"].to_numpy(float), "event": f["event"].to_numpy(float), "crude_rate": rate,
-                 "collapsed": bool(collapse), "n_cells": n_cells, "per_patient": per_patient, "n_patterns": n_patterns,
+                 "collapsed": collapse, "n_cells": n_cells, "per_patient": per_patient, "n_patterns": n_patterns,
                  "centre": centre, "scale": scale,
                  "rows": cd.DesignRows(const=(x - centre)[:, const], tv=(x - centre)[:, tv], stratum=stratum,
                                        cluster=cluster)}
@@ -294,24 +304,36 @@ class CoxPH(Model):
                 pm.Deterministic("baseline_hazard", pt.exp(log_base), dims=dims)
             else:
                 log_base = pt.log(self.baseline_prior.to_pymc("baseline_hazard", dims=dims))
-            per_patient = prepared.structure[-1] == "patients"
-            eta = 0.0 if per_patient else log_base[d["stratum_idx"], d["interval_idx"]]
+            kind = prepared.structure[-1]
+            # patterns: (pattern, interval) matrices, each term broadcast along its own axis
+            col = (lambda v: v[:, None]) if kind == "patterns" else (lambda v: v)
+            if kind == "patients":
+                eta = 0.0
+            elif kind == "patterns":
+                eta = log_base[0][None, :] if len(prepared.coords["stratum"]) == 1 else log_base[d["stratum_idx"]]
+            else:
+                eta = log_base[d["stratum_idx"], d["interval_idx"]]
             if prepared.coords["term"]:
                 beta = pm.Normal("log_hr_std", mu=d["coef_mu"], sigma=d["coef_sigma"], dims="term")
                 pm.Deterministic("log_hr", beta / d["x_scale"], dims="term")
-                eta = eta + pt.dot(d["X"], beta)
+                eta = eta + col(pt.dot(d["X"], beta))
             if prepared.coords["tv_term"]:
                 b = pm.Normal("log_hr_tv_std", mu=d["tv_mu"][:, None], sigma=d["tv_sigma"][:, None],
                               dims=("tv_term", "interval"))
                 pm.Deterministic("log_hr_tv", b / d["tv_scale"][:, None], dims=("tv_term", "interval"))
-                eta = eta + pt.sum(d["X_tv"] * b[:, d["interval_idx"]].T, axis=1)
+                eta = eta + (pt.sum(d["X_tv"][:, :, None] * b[None], axis=1) if kind == "patterns"  # no BLAS Gemm
+                             else pt.sum(d["X_tv"] * b[:, d["interval_idx"]].T, axis=1))
             if self.frailty is not None:
                 sd = self.frailty_prior.to_pymc("frailty_sd")
                 z = pm.Normal("frailty_z", 0.0, 1.0, dims="cluster")
                 u = pm.Deterministic("frailty", sd * z, dims="cluster")
                 pm.Deterministic("frailty_variance", sd**2)
-                eta = eta + u[d["cluster_idx"]]
-            if per_patient:
+                eta = eta + col(u[d["cluster_idx"]])
+            if kind == "patterns":
+                # sum over a pattern's patients of the Poisson cells' log-likelihood, less constants
+                pm.CustomDist("events_patterns", eta, d["exposure"] * pt.exp(eta), logp=_patient_logp,
+                              observed=d["events"])
+            elif kind == "patients":
                 # log L_i = d_i (log h0[s_i, k_i] + eta_i) - exp(eta_i) sum_k E_ik h0[s_i, k]: the cells'
                 # Poisson log-likelihood summed over the patient's intervals, less sum d log E - log d!
                 h0 = pt.exp(log_base)

@@ -153,7 +153,14 @@ class LogisticResponse(Model):
             raise DataError(f"formula: {rhs!r} cannot be built from the data's columns "
                             f"{[data.arm, *data.covariates]} ({type(e).__name__}: {e})") from None
         cols = [c for c in mm.columns if c != "Intercept"]
-        if not any(str(c).startswith(data.arm) for c in cols):
+        # which columns involve which data columns, from formulaic's term structure (a name match
+        # would take a covariate "AFP" for the arm "A")
+        spec = mm.model_spec
+        variables = {spec.column_names[i]: set() for i in range(len(spec.column_names))}
+        for var, indices in spec.variable_indices.items():
+            for i in indices:
+                variables[spec.column_names[i]].add(var)
+        if not any(data.arm in variables[c] for c in cols):
             raise DataError(f"formula: {rhs!r} has no term for the arm column {data.arm!r}; arms cannot be compared")
         intercept = "Intercept" in mm.columns
         x = np.asarray(mm[cols], dtype=float)
@@ -168,7 +175,7 @@ class LogisticResponse(Model):
             structure=("logistic", arms, tuple(cols), len(y), intercept),
             arms=arms, control=control,
             coords={"arm": list(arms), "term": [str(c) for c in cols], "patient": list(range(len(y)))},
-            extra={"scales": scales},
+            extra={"scales": scales, "variables": {str(c): frozenset(variables[c]) for c in cols}},
         )
 
     def build(self, prepared: Prepared) -> pm.Model:

@@ -43,8 +43,12 @@ class OrdinalResponse(Model):
         it where proportional odds does not hold (compare :meth:`OrdinalFit.category_probabilities`
         with the observed proportions).
     effect_prior : Prior, default ``Normal(0, 2.5)``
-        Prior of each non-control arm's log odds ratio of a better response (a log odds ratio of
-        2.5 is an odds ratio of 12; the prior puts 95% of its mass between 1/135 and 135).
+        Prior of the log odds ratio of a better response between any two arms (a log odds ratio
+        of 2.5 is an odds ratio of 12; the default puts 95% of its mass between 1/135 and 135).
+        A centred ``Normal(0, sigma)`` gives exchangeable, sum-to-zero arm effects (below), the
+        same whichever arm is control, for any number of arms. Any other prior on the real line
+        (a non-zero mean, a ``Logistic``, a mixture) is a directional prior on the treatment
+        vs control log odds ratio and needs exactly two arms.
     responders : sequence of str, default ``("CR", "PR")``
         Categories that count as objective response.
     disease_control : sequence of str, default ``("CR", "PR", "SD")``
@@ -67,7 +71,12 @@ class OrdinalResponse(Model):
 
     so :math:`\\exp(\\eta_T - \\eta_C)` is the common odds ratio of a *better* response (above 1
     favours the treatment) at every split of the categories (proportional odds). The arm effects
-    are centred (:math:`\\eta_C = -\\beta/2`, :math:`\\eta_T = \\beta/2` for two arms), and the
+    sum to zero: with ``effect_prior = Normal(0, s)`` they are a zero-sum normal vector with scale
+    :math:`s/\\sqrt{2}` (exchangeable arms), so every pairwise log odds ratio
+    :math:`\\eta_a - \\eta_b` has prior :math:`N(0, s^2)` and relabelling the arms (or choosing
+    another control) changes no posterior comparison; for two arms this is
+    :math:`\\eta_C = -\\beta/2`, :math:`\\eta_T = \\beta/2` with :math:`\\beta \\sim N(0, s^2)`.
+    A directional ``effect_prior`` (two arms only) is the prior of :math:`\\beta` itself. The
     cutpoints are those of the average arm, :math:`c_k = \\operatorname{logit}(\\pi_1 + \\dots + \\pi_k)`
     with :math:`\\pi \\sim \\mathrm{Dirichlet}(1, \\dots, 1)`: a uniform prior on the category
     probabilities, the same whichever arm is called control. A single arm (e.g. one cohort) has
@@ -122,9 +131,16 @@ class OrdinalResponse(Model):
         if self.effect == "per_arm" or len(prepared.arms) == 1:
             return f"category probabilities of each arm ~ {flat}"
         text = f"category probabilities of the average arm ~ {flat}"
-        if len(prepared.arms) > 1:
-            text += f"; log odds ratio of a better response ~ {self.effect_prior}"
-        return text
+        if self._zero_sum_scale() is not None:
+            return (text + f"; log odds ratio of a better response between any two arms ~ {self.effect_prior} "
+                    "(sum-to-zero arm effects: the same whichever arm is control)")
+        return text + f"; log odds ratio of a better response, treatment vs control ~ {self.effect_prior}"
+
+    def _zero_sum_scale(self) -> float | None:
+        """Scale of the zero-sum normal arm effects, when the effect prior is a centred Normal."""
+        if isinstance(self.effect_prior, Normal) and self.effect_prior.mu == 0:
+            return self.effect_prior.sigma / np.sqrt(2.0)
+        return None
 
     def check_compare(self, data: OrdinalData, prepared: Prepared, **settings) -> None:
         """One arm (a single cohort) has rates but no contrast: nothing to check unless arms are named."""
@@ -156,6 +172,12 @@ class OrdinalResponse(Model):
             counts = table[assessed].to_numpy()
             categories = list(assessed)
         counts = counts.astype(np.int64)
+        if self.effect == "proportional" and len(arms) > 2 and self._zero_sum_scale() is None:
+            raise SpecError(
+                f"effect_prior: with {len(arms)} arms the arm effects are exchangeable (sum to zero), "
+                f"which needs a centred Normal(0, sigma), the prior of every pairwise log odds ratio; "
+                f"got {self.effect_prior} (a directional prior needs exactly two arms)"
+            )
         empty = [a for a, row in zip(arms, counts, strict=True) if row.sum() == 0]
         if empty:
             raise DataError(f"OrdinalResponse: arm(s) {empty} have no evaluable patients")
@@ -189,9 +211,13 @@ class OrdinalResponse(Model):
             pi = pm.Dirichlet("average_probs", a=np.ones(k), dims="category")
             cum = pt.clip(pt.cumsum(pi)[:-1], 1e-12, 1 - 1e-12)
             cut = pm.Deterministic("cutpoints", pt.log(cum) - pt.log1p(-cum), dims="split")
-            beta = self.effect_prior.to_pymc("log_odds_ratio", dims="effect_arm")
-            eta = pt.concatenate([pt.zeros(1), beta])
-            eta = eta - eta.mean()
+            scale = self._zero_sum_scale()
+            if scale is not None:  # exchangeable arms: no arm is special, whichever is control
+                eta = pm.ZeroSumNormal("arm_effect", sigma=scale, dims="arm")
+                pm.Deterministic("log_odds_ratio", eta[1:] - eta[0], dims="effect_arm")
+            else:  # two arms, a directional prior on treatment vs control
+                beta = self.effect_prior.to_pymc("log_odds_ratio", dims="effect_arm")
+                eta = pm.Deterministic("arm_effect", pt.concatenate([-beta / 2, beta / 2]), dims="arm")
             cdf = pm.math.sigmoid(cut[None, :] + eta[:, None])
             full = pt.concatenate([pt.zeros((len(arms), 1)), cdf, pt.ones((len(arms), 1))], axis=1)
             probs = pm.Deterministic("probs", full[:, 1:] - full[:, :-1], dims=("arm", "category"))

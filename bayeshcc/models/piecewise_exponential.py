@@ -69,6 +69,10 @@ class PiecewiseExponential(Model):
     log_hr_prior : Prior
         Prior for the log hazard ratio (``proportional`` only). Default ``Normal(0, 2)``: hazard
         ratios between about 0.02 and 50 (95%).
+    likelihood_weight : float, default 1
+        Power-prior weight a0 in (0, 1] on the data's log-likelihood (patient data and life tables):
+        the posterior is proportional to ``L(data)^a0 x prior``, so each patient counts as a0 of a
+        patient (Ibrahim and Chen 2000). Used to discount a source study (``bh.PowerPrior``).
 
     Notes
     -----
@@ -120,6 +124,7 @@ class PiecewiseExponential(Model):
     control: str | None = None
     baseline_prior: Prior | RandomWalk | None = None
     log_hr_prior: Prior | RandomWalk = DEFAULT_LOG_HR_PRIOR
+    likelihood_weight: float = 1.0
 
     def __post_init__(self) -> None:
         if isinstance(self.cutpoints, str):
@@ -142,6 +147,9 @@ class PiecewiseExponential(Model):
                 want = "a hazard needs a prior on (0, inf), e.g. bh.LogNormal or bh.Gamma" if support == "positive" \
                     else "a log hazard ratio needs a prior on the real line, e.g. bh.Normal"
                 raise SpecError(f"{name}: {p} has {p.support} support; {want}")
+        w = self.likelihood_weight
+        if isinstance(w, bool) or not isinstance(w, int | float | np.floating) or not 0 < w <= 1:
+            raise SpecError(f"likelihood_weight: expected a power-prior weight in (0, 1], got {w!r}")
         if isinstance(self.log_hr_prior, RandomWalk) and self.effect != "time_varying":
             raise SpecError(f"log_hr_prior: {self.log_hr_prior} walks across periods; it needs "
                             f"effect='time_varying', got effect={self.effect!r}")
@@ -181,6 +189,8 @@ class PiecewiseExponential(Model):
         parts.append(f"baseline_prior={self.baseline_prior if self.baseline_prior is not None else 'default'}")
         if self.effect == "proportional":
             parts.append(f"log_hr_prior={self.log_hr_prior}")
+        if self.likelihood_weight != 1:
+            parts.append(f"likelihood_weight={self.likelihood_weight:g}")
         return ", ".join(parts)
 
     def _arms(self, data: SurvivalData | IntervalData) -> tuple[tuple[str, ...], str]:
@@ -215,6 +225,9 @@ class PiecewiseExponential(Model):
                 f"use cutpoints below {last:g}"
             )
         if isinstance(data, Sources):
+            if self.likelihood_weight != 1:
+                raise SpecError("likelihood_weight: a power-prior weight applies to patient data and life tables, "
+                                f"not to published-summary sources; got {self.likelihood_weight:g}")
             structure, arrays = prepare_sources(data, np.asarray(self.cutpoints), arms, self.effect)
             rate = sources_crude_rate(data) if self.baseline_prior is None or _data_relative_walk(
                 self.baseline_prior) else 1.0
@@ -325,7 +338,7 @@ class PiecewiseExponential(Model):
                 add_source_terms(hazard, log_hr if self.effect == "proportional" else None, prepared.structure,
                                  data, self.cutpoints)
             else:
-                add_terms(hazard, prepared.structure, data)
+                add_terms(hazard, prepared.structure, data, weight=self.likelihood_weight)
         return model
 
     def _baseline(self, name: str, dims, data: dict, k: int):

@@ -18,10 +18,6 @@ from bayeshcc.results.survival import check_compare_args, check_times
 
 __all__ = ["CoxFit", "standardised_bands"]
 
-#: Points of the time grid on which the standardised median is found (linear interpolation).
-MEDIAN_GRID = 121
-
-
 @dataclass(eq=False, repr=False)
 class CoxFit(Fit):
     """Posterior of a :class:`~bayeshcc.CoxPH` model.
@@ -48,7 +44,8 @@ class CoxFit(Fit):
 
     @property
     def dropped_rows(self) -> tuple:
-        """Rows of the input frame left out for missing covariates (``CoxPH(missing="drop")``)."""
+        """Patients left out for missing covariates (``CoxPH(missing="drop")``), as positions in
+        the data given to ``fit`` (the rows of the frame it was built from, counted from 0)."""
         return tuple(getattr(self.data, "dropped_rows", ()))
 
     @property
@@ -128,8 +125,9 @@ class CoxFit(Fit):
         arms : sequence of str, optional
             Default: every arm of the fit.
         memory_budget : int
-            Bytes allowed for one draws x patients x times array; patients are processed in chunks
-            under it (and identical covariate patterns once).
+            Bytes allowed for one draws x patients x intervals array (see
+            :func:`bayeshcc.results._standardise.standardised`); draws are processed in chunks
+            under it, and identical covariate patterns once.
 
         Returns
         -------
@@ -138,24 +136,29 @@ class CoxFit(Fit):
             (g-computation over the sample's covariate distribution; Robins 1986).
         """
         t = check_times(times)
-        surv, _ = self._standardise(list(arms or self.arms), t, None, memory_budget)
+        surv, _, _ = self._standardise(list(arms or self.arms), t, None, memory_budget)
         return surv
 
     def _standardise(self, arms: list[str], t: np.ndarray, tau: float | None, budget: int):
+        """Standardised survival ``(chain, draw, arm, time)``, RMST and exact median ``(chain, draw, arm)``."""
         post = self.idata.posterior
         draws = st.flat_draws(post)
         shape = (post.sizes["chain"], post.sizes["draw"])
-        s_all, rm_all = [], []
+        out = []
         for arm in arms:
             rows, weights = self.model.design(self.data, arm=arm).unique()
-            s, rm = st.standardised(rows, weights, draws, self.cutpoints, t, tau, memory_budget=budget)
-            s_all.append(s.reshape(*shape, -1))
-            rm_all.append(rm.reshape(shape) if rm is not None else None)
+            out.append(st.standardised(rows, weights, draws, self.cutpoints, t, tau, memory_budget=budget))
         coords = {"chain": post.coords["chain"], "draw": post.coords["draw"], "arm": arms, "time": t}
-        surv = xr.DataArray(np.stack(s_all, axis=2), dims=("chain", "draw", "arm", "time"), coords=coords)
-        rmst = None if tau is None else xr.DataArray(np.stack(rm_all, axis=2), dims=("chain", "draw", "arm"),
-                                                      coords={k: coords[k] for k in ("chain", "draw", "arm")})
-        return surv, rmst
+        surv = xr.DataArray(np.stack([o.survival.reshape(*shape, -1) for o in out], axis=2),
+                            dims=("chain", "draw", "arm", "time"), coords=coords)
+        arm_coords = {k: coords[k] for k in ("chain", "draw", "arm")}
+
+        def per_arm(values: list[np.ndarray]) -> xr.DataArray:
+            return xr.DataArray(np.stack([v.reshape(shape) for v in values], axis=2),
+                                dims=("chain", "draw", "arm"), coords=arm_coords)
+
+        rmst = None if tau is None else per_arm([o.rmst for o in out])
+        return surv, rmst, per_arm([o.median for o in out])
 
     def compare(self, *, treatment: str | None = None, control: str | None = None,
                 times: Sequence[float] | None = None, tau: float | None = None, prob: float = 0.95,
@@ -171,26 +174,25 @@ class CoxFit(Fit):
 
         Notes
         -----
-        The standardised median is where the average survival curve, evaluated on a grid of
-        :data:`MEDIAN_GRID` points up to the arm's horizon, crosses 1/2 (linear interpolation);
-        the RMST is exact (the average of each patient's closed-form RMST).
+        The standardised median is exact: where the average survival curve crosses 1/2, found
+        per draw by Newton's method within the baseline interval holding it (no time grid). A
+        median beyond the arm's own data horizon (its latest follow-up) is set to ``inf`` and
+        reported as not reached rather than extrapolated, as in :meth:`SurvivalFit.compare`.
+        The RMST is exact too (the average of each patient's closed-form RMST).
         """
         treatment, control = self.pair(treatment, control)
         t, tau = check_compare_args(self.arms, self.data.horizon, self.cutpoints, treatment=treatment,
                                     control=control, times=times, tau=tau, prob=prob, time_unit=self.time_unit)
         horizon = self.data.horizon
-        limit = min(horizon[treatment], horizon[control])
-        grid = np.linspace(0.0, limit, MEDIAN_GRID)
         pair = [control, treatment]
-        surv_all, rm = self._standardise(pair, np.concatenate([t, grid]), tau, memory_budget)
-        surv = surv_all.isel(time=slice(0, len(t))).assign_attrs(unit="probability")
-        on_grid = surv_all.isel(time=slice(len(t), None)).values
-        med = np.stack([st.median_from_grid(on_grid[:, :, i].reshape(-1, len(grid)), grid) for i in range(2)], -1)
-        med = xr.DataArray(med.reshape(*surv.shape[:2], 2), dims=("chain", "draw", "arm"),
-                           coords={k: surv.coords[k] for k in ("chain", "draw", "arm")}, attrs={"unit": self.time_unit})
+        surv, rm, med = self._standardise(pair, t, tau, memory_budget)
+        surv = surv.assign_attrs(unit="probability")
+        limit = xr.DataArray([horizon[a] for a in pair], dims="arm", coords={"arm": pair})
+        med = med.where(med <= limit, np.inf).assign_attrs(unit=self.time_unit)
         notes = [self.data_note] if self.data_note else []
         share = np.isinf(med.values).mean(axis=(0, 1))
-        notes += [f"standardised median of {a} not reached within {limit:g} {self.time_unit} in {s:.1%} of draws; shown as inf"
+        notes += [f"standardised median of {a} not reached within the arm's data horizon ({horizon[a]:g} "
+                  f"{self.time_unit}) in {s:.1%} of draws; shown as inf (not extrapolated)"
                   for a, s in zip(pair, share, strict=True) if s > 0]
         data = {
             "survival": surv,

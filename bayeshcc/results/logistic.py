@@ -36,15 +36,15 @@ class LogisticFit(ResponseFit):
         check_prob(prob)
         lo, hi = bound_names(prob)
         prep = self.model.prepare(self.data)
-        scales = prep.extra["scales"]
+        scales, variables = prep.extra["scales"], prep.extra["variables"]
         coef = self.idata.posterior["coef"]
         rows = []
         for term in coef.coords["term"].values:
             x = coef.sel(term=term).values.ravel()
             name = str(term)
-            if name in scales:
+            if name in scales and variables[name] == {name}:
                 x, kind = x / scales[name][1], "per unit"
-            elif any(v in name for v in scales):
+            elif variables[name] & set(scales):
                 kind = "standardised"
             else:
                 kind = "indicator"

@@ -16,7 +16,8 @@ TOML keys are the keyword names of the constructors they configure:
 rules
     ``{ quantity, direction, value, threshold }`` (with ``interval``, ``time`` or ``tau`` where the
     quantity takes one; :class:`~bayeshcc.PosteriorProbability`), ``{ type = "predictive",
-    direction, threshold, draws }`` (:class:`~bayeshcc.PredictiveProbability`), or
+    direction, threshold, draws }`` (:class:`~bayeshcc.PredictiveProbability`), ``{ type =
+    "log_rank", alpha, spending or critical_values }`` (:class:`~bayeshcc.LogRank`), or
     ``{ all = [rule, ...] }`` / ``{ any = [rule, ...] }``.
 ``[scenario]``
     :meth:`Scenario.fixed <bayeshcc.Scenario.fixed>`'s keywords.
@@ -40,6 +41,7 @@ from bayeshcc.design import (
     Analysis,
     AnyOf,
     Dropout,
+    LogRank,
     PosteriorProbability,
     PredictiveProbability,
     Rule,
@@ -63,6 +65,7 @@ _RULE_KEYS = {
     "tau": NUMBER,
 }
 _PREDICTIVE_KEYS = {"type": str, "direction": str, "threshold": NUMBER, "draws": int}
+_LOGRANK_KEYS = {"type": str, "alpha": NUMBER, "critical_values": (list, *NUMBER), "spending": (str, list)}
 _DESIGN_KEYS = {
     "control": str,
     "treatment": str,
@@ -110,6 +113,9 @@ def _rule(value: Any, path: str) -> Rule:
         rules = [_rule(r, f"{path}.{key}[{i}]") for i, r in enumerate(value[key])]
         return AllOf(*rules) if key == "all" else AnyOf(*rules)
     kind = value.get("type", "posterior") if isinstance(value, dict) else None
+    if kind == "log_rank":
+        t = check_table(value, path, _LOGRANK_KEYS)
+        return _build(path, LogRank, **{k: v for k, v in t.items() if k != "type"})
     if kind == "predictive":
         t = check_table(value, path, _PREDICTIVE_KEYS, ("direction", "threshold"))
         return _build(
@@ -121,7 +127,7 @@ def _rule(value: Any, path: str) -> Rule:
         )
     t = check_table(value, path, _RULE_KEYS, ("quantity", "direction", "value", "threshold"))
     if t.get("type", "posterior") != "posterior":
-        raise SpecError(f"'{path}.type': expected 'posterior' or 'predictive', got {t['type']!r}")
+        raise SpecError(f"'{path}.type': expected 'posterior', 'predictive' or 'log_rank', got {t['type']!r}")
     return _build(
         path,
         PosteriorProbability,
@@ -229,7 +235,13 @@ def load_design_spec(path: str | Path) -> tuple[TrialDesign, Scenario, dict[str,
     design = _design(raw["design"])
     s = check_table(raw["scenario"], "scenario", _SCENARIO_KEYS)
     scenario = _build("scenario", Scenario.fixed, **s)
-    sim = dict(check_table(raw.get("simulation", {}), "simulation", _SIMULATION_KEYS))
+    sim, _ = _simulation(raw.get("simulation", {}), design)
+    return design, scenario, sim
+
+
+def _simulation(table: dict, design: TrialDesign, extra: dict | None = None) -> tuple[dict[str, Any], Any]:
+    """The ``[simulation]`` keys given, and the engine they name, checked against the design."""
+    sim = dict(check_table(table, "simulation", {**_SIMULATION_KEYS, **(extra or {})}))
     if "mc_draws" in sim:
         if sim.get("engine") != "conjugate":
             raise SpecError(
@@ -241,4 +253,4 @@ def load_design_spec(path: str | Path) -> tuple[TrialDesign, Scenario, dict[str,
         )
     engine = _build("simulation.engine", get_engine, engine=sim.get("engine", "laplace"))
     _build("simulation.engine", engine.check, design=design)
-    return design, scenario, sim
+    return sim, engine

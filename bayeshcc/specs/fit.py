@@ -2,8 +2,11 @@
 
 ``[model] family = "..."`` is looked up in :data:`bayeshcc.models.FAMILIES`; every other key of
 ``[model]`` is a keyword of that family's constructor (priors as tables,
-``baseline_prior = { dist = "lognormal", mu = -3, sigma = 2 }``). ``[compare]`` keys are the
-keywords of the result's ``compare``. Unknown keys name their dotted path and list the allowed ones.
+``baseline_prior = { dist = "lognormal", mu = -3, sigma = 2 }``). Several models of the same data
+side by side are an array of tables, one ``[[model]]`` per family (e.g. the exact binary and the
+ordinal response model of both criteria); each is fitted to every dataset of ``[data]``.
+``[compare]`` keys are the keywords of the results' ``compare``. Unknown keys name their dotted
+path and list the allowed ones.
 """
 
 from __future__ import annotations
@@ -14,12 +17,12 @@ import inspect
 import io
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from bayeshcc._toml import check_table, read_text, read_toml
 from bayeshcc.errors import DataError, SpecError
 
-__all__ = ["FitSpec", "load_fit_spec"]
+__all__ = ["FitRun", "FitSpec", "load_fit_spec"]
 
 _DATA = {
     "dataset": str, "endpoint": (str, list), "criteria": list, "file": str, "format": str,
@@ -37,6 +40,20 @@ _RELEVANT = {
 }
 
 
+class FitRun(NamedTuple):
+    """One fit of a spec: a model on one dataset.
+
+    ``key`` names it in outputs: the dataset's name (``""`` for one dataset) with one model; with
+    several, ``"<dataset>/<family>"`` (or the family alone for one unnamed dataset).
+    """
+
+    key: str
+    dataset: str
+    family: str
+    model: Any
+    data: Any
+
+
 @dataclass(frozen=True)
 class FitSpec:
     """A validated fit spec (build it with :func:`load_fit_spec`).
@@ -47,19 +64,29 @@ class FitSpec:
     title : str
     data : dict of str -> data container
         What to fit, by name: one entry (``""``) or one per criterion (e.g. RECIST, mRECIST).
-    model : Model
+    models : dict of str -> Model
+        The spec's models by family (one ``[model]``, or one per ``[[model]]``).
     fit : dict
         Sampler settings (``draws``, ``tune``, ``chains``, ``seed``, ``sampler``).
     compare : dict
-        Keywords of the result's ``compare``.
+        Keywords of the results' ``compare``.
+    runs : tuple of FitRun
+        Every model on every dataset (datasets outer), each with the data in the form its model
+        fits (a binary model reads a best-response table's objective response, CR + PR).
     """
 
     path: Path
     title: str
     data: dict[str, Any]
-    model: Any
+    models: dict[str, Any]
     fit: dict[str, Any] = field(default_factory=dict)
     compare: dict[str, Any] = field(default_factory=dict)
+    runs: tuple[FitRun, ...] = ()
+
+    @property
+    def model(self) -> Any:
+        """The model of a one-model spec (the first ``[[model]]`` where there are several)."""
+        return next(iter(self.models.values()))
 
 
 def load_fit_spec(path: str | Path) -> FitSpec:
@@ -75,42 +102,82 @@ def load_fit_spec(path: str | Path) -> FitSpec:
     """
     p = Path(path)
     raw = read_toml(p)
-    check_table(raw, "", {"title": str, "description": str, "data": dict, "model": dict,
-                          "fit": dict, "compare": dict}, required=("data", "model"))
+    check_table(raw, "", {"title": str, "description": str, "data": dict, "model": (dict, list),
+                          "fit": dict, "compare": dict, "__lists_of_tables__": ("model",)},
+                required=("data", "model"))
     check_table(raw["data"], "data", _DATA)
     fit = check_table(raw.get("fit", {}), "fit", _FIT)
-    model = build_model(raw["model"])
-    if fit.get("sampler", model.samplers[0]) not in model.samplers:
-        raise SpecError(f"'fit.sampler' must be one of {list(model.samplers)} for family "
-                        f"'{model.family}', got {fit['sampler']!r}")
+    models = build_models(raw["model"])
+    _check_sampler(fit, models)
     data = load_data(raw["data"], p.parent)
-    prepared = {}
-    for key, d in data.items():
-        where = f" ({key})" if key else ""
-        try:
-            d = data[key] = model.coerce(d)
-            model.check_data(d)
-            prepared[key] = model.bind(d).prepare(d)
-        except (DataError, SpecError) as e:
-            raise _within("model", e, where, cls=SpecError) from None
     cmp = raw.get("compare", {})
     if not isinstance(cmp, dict):
         raise SpecError("'compare' must be a table")
-    allowed = _keywords(model.result.compare)
+    allowed = set.intersection(*(_keywords(m.result.compare) for m in models.values()))
     unknown = sorted(set(cmp) - allowed)
     if unknown:
         raise SpecError(f"unknown key 'compare.{unknown[0]}'; expected one of {sorted(allowed)}")
-    for key, d in data.items():
-        if len(prepared[key].arms) < 2 and model.endpoint == "survival":  # one cohort: nothing to compare
-            if cmp:
-                raise SpecError(f"'compare': the data{f' ({key})' if key else ''} have one arm "
-                                f"({list(prepared[key].arms)}); remove the [compare] table")
-            continue
-        try:
-            model.bind(d).check_compare(d, prepared[key], **cmp)
-        except (DataError, SpecError) as e:
-            raise _within("compare", e, f" ({key})" if key else "", cls=SpecError) from None
-    return FitSpec(path=p, title=raw.get("title", p.stem), data=data, model=model, fit=fit, compare=cmp)
+    runs = []
+    for key, raw_data in data.items():
+        for path, (family, model) in zip(_model_paths(raw["model"]), models.items(), strict=True):
+            where = ", ".join(w for w in (key, family if len(models) > 1 else "") if w)
+            where = f" ({where})" if where else ""
+            try:
+                d = _as_model_data(model, raw_data)
+                model.check_data(d)
+                prepared = model.bind(d).prepare(d)
+            except (DataError, SpecError) as e:
+                raise _within(path, e, where, cls=SpecError) from None
+            if len(models) == 1:
+                data[key] = d
+            runs.append(FitRun(key if len(models) == 1 else "/".join(k for k in (key, family) if k),
+                               key, family, model, d))
+            if len(prepared.arms) < 2 and model.endpoint == "survival":  # one cohort: nothing to compare
+                if cmp:
+                    raise SpecError(f"'compare': the data{f' ({key})' if key else ''} have one arm "
+                                    f"({list(prepared.arms)}); remove the [compare] table")
+                continue
+            try:
+                model.bind(d).check_compare(d, prepared, **cmp)
+            except (DataError, SpecError) as e:
+                raise _within("compare", e, where, cls=SpecError) from None
+    return FitSpec(path=p, title=raw.get("title", p.stem), data=data, models=models, fit=fit, compare=cmp,
+                   runs=tuple(runs))
+
+
+def _model_paths(table: dict | list) -> list[str]:
+    return ["model"] if isinstance(table, dict) else [f"model[{i}]" for i in range(len(table))]
+
+
+def build_models(table: dict | list) -> dict[str, Any]:
+    """The models of ``[model]`` (one table) or ``[[model]]`` (an array of tables), by family."""
+    if isinstance(table, list) and not table:
+        raise SpecError("'model' must be a table, or an array of tables ([[model]]) with one table per model")
+    models: dict[str, Any] = {}
+    for path, entry in zip(_model_paths(table), [table] if isinstance(table, dict) else table, strict=True):
+        model = build_model(entry, path)
+        if model.family in models:
+            raise SpecError(f"'{path}.family': a second '{model.family}' model; give one [[model]] per family")
+        models[model.family] = model
+    return models
+
+
+def _check_sampler(fit: dict[str, Any], models: dict[str, Any]) -> None:
+    """``[fit] sampler`` must suit every MCMC model (exact models always use their closed form)
+    and at least one model."""
+    if "sampler" not in fit:
+        return
+    wrong = [m for m in models.values() if fit["sampler"] not in m.samplers and m.samplers != ("exact",)]
+    if wrong or not any(fit["sampler"] in m.samplers for m in models.values()):
+        m = (wrong or list(models.values()))[0]
+        raise SpecError(f"'fit.sampler' must be one of {list(m.samplers)} for family "
+                        f"'{m.family}', got {fit['sampler']!r}")
+
+
+def _as_model_data(model, data):
+    from bayeshcc.models.response_analysis import as_model_data
+
+    return as_model_data(model, data)
 
 
 def _within(table: str, e: Exception, where: str = "", cls: type | None = None) -> Exception:

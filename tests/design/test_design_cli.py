@@ -70,16 +70,22 @@ def test_laplace_specs_keep_the_old_vague_priors():
 
 @pytest.mark.parametrize("spec", SPECS, ids=[p.stem for p in SPECS])
 def test_every_design_spec_runs(spec, tmp_path, capsys):
-    result = run_simulate(spec, out=tmp_path, n_trials=60, seed=3, progress=False)
-    assert result.n_trials == 60
+    job = run_simulate(spec, out=tmp_path, n_trials=60, seed=3, progress=False)
+    assert all(r.n_trials == 60 for r in job.results.values())
     assert capsys.readouterr() == ("", "")  # library code does not print
-    printed = repr(result)
+    printed = repr(job)
     assert "p_success" in printed and "overall" in printed
-    oc = pd.read_csv(tmp_path / "operating_characteristics.csv", index_col=0)
-    assert list(oc.index) == ["1", "2", "overall"] or "overall" in oc.index
-    with xr.open_dataset(tmp_path / "trials.nc", engine="h5netcdf") as trials:
-        assert trials.sizes["trial"] == 60
-    assert (tmp_path / "stopping.png").stat().st_size > 1000
+    oc = pd.read_csv(tmp_path / "operating_characteristics.csv", keep_default_na=False)
+    assert set(oc["scenario"]) == set(job.results) and set(oc["analysis"].astype(str)) >= {"1", "overall"}
+    assert (oc["n_trials"] == 60).all() and (oc["seed"].astype(str) == "3").all()
+    single = len(job.results) == 1
+    for name in job.results:
+        suffix = "" if single else f"_{name}"
+        with xr.open_dataset(tmp_path / f"trials{suffix}.nc", engine="h5netcdf") as trials:
+            assert trials.sizes["trial"] == 60
+        assert (tmp_path / f"stopping{suffix}.png").stat().st_size > 1000
+    for table in ("stopping.csv", "duration.csv"):
+        assert set(pd.read_csv(tmp_path / table, keep_default_na=False)["scenario"]) == set(job.results)
 
 
 def test_minimal_spec_and_defaults(tmp_path):
@@ -260,7 +266,7 @@ n_trials = 40
 """
     path = tmp_path / "design_response.toml"
     path.write_text(text)
-    result = run_simulate(path, progress=False)
+    result = run_simulate(path, progress=False).result
     assert result.n_trials == 40 and str(result.design.endpoint) == "response"
     assert str(result.design.success[0]) == "P(p_T - p_C > 0 | data) > 0.9"
 
@@ -271,9 +277,9 @@ def test_the_simulate_command_prints_the_result_and_writes_files(tmp_path, capsy
                  "--no-progress"])
     assert code == 0
     out = capsys.readouterr().out
-    assert "SimulationResult: 30 trials" in out and "p_success" in out
+    assert "30 trials, engine 'laplace', seed 2" in out and "p_success" in out
     assert {p.name for p in tmp_path.iterdir()} == {
-        "operating_characteristics.csv", "trials.nc", "stopping.png"
+        "operating_characteristics.csv", "stopping.csv", "duration.csv", "trials.nc", "stopping.png", "campaign"
     }
 
 

@@ -92,25 +92,34 @@ def _draws(rng, s=50, strata=1, k=3, p=2, q=0, c=1):
                     beta_tv=rng.normal(0, 0.5, (s, q, k)), frailty=rng.normal(0, 0.3, (s, c)))
 
 
-def test_standardised_chunks_equal_brute_force():
+@pytest.mark.parametrize("q", [0, 1], ids=["proportional", "time_varying"])
+def test_standardised_chunks_equal_brute_force(q):
     rng = np.random.default_rng(1)
     n, c = 40, np.array([0.0, 2.0, 5.0])
-    rows = DesignRows(const=rng.normal(size=(n, 2)), tv=rng.normal(size=(n, 1)), stratum=rng.integers(0, 2, n),
+    rows = DesignRows(const=rng.normal(size=(n, 2)), tv=rng.normal(size=(n, q)), stratum=rng.integers(0, 2, n),
                       cluster=rng.integers(0, 3, n))
-    draws = _draws(rng, strata=2, q=1, c=3)
+    draws = _draws(rng, strata=2, q=q, c=3)
     times = np.array([1.0, 3.0, 7.0])
-    s, rm = st.standardised(rows, np.ones(n), draws, c, times, 6.0, memory_budget=2000)  # many chunks
+    res = st.standardised(rows, np.ones(n), draws, c, times, 6.0, memory_budget=2000)  # a chunk per draw
+    whole = st.standardised(rows, np.ones(n), draws, c, times, 6.0)
+    np.testing.assert_allclose(res.median, whole.median, rtol=1e-12)
+    s, rm = res.survival, res.rmst
     lh = st.log_hazard(rows, draws, slice(0, n))
     from bayeshcc import piecewise
     brute = np.exp(-np.einsum("snk,tk->snt", np.exp(lh), piecewise.overlap(c, np.zeros(3), times))).mean(axis=1)
     np.testing.assert_allclose(s, brute, rtol=1e-12)
     np.testing.assert_allclose(rm, piecewise.rmst(np.exp(lh), c, 6.0).mean(axis=1), rtol=1e-12)
+    np.testing.assert_allclose(st.standardised(rows, np.ones(n), draws, c, times, 2.0).rmst,
+                               piecewise.rmst(np.exp(lh), c, 2.0).mean(axis=1), rtol=1e-12)  # tau at a cutpoint
+    # the median: the brute-force average survival there is 1/2
+    at_med = np.exp(-np.einsum("snk,sk->sn", np.exp(lh), piecewise.overlap(c, np.zeros(50), res.median))).mean(axis=1)
+    np.testing.assert_allclose(at_med, 0.5, atol=1e-9)
     # weights of identical rows equal the rows repeated
     uniq, w = DesignRows(const=np.repeat(rows.const[:5], 3, 0), tv=np.repeat(rows.tv[:5], 3, 0),
                          stratum=np.repeat(rows.stratum[:5], 3), cluster=np.repeat(rows.cluster[:5], 3)).unique()
-    s5, _ = st.standardised(DesignRows(rows.const[:5], rows.tv[:5], rows.stratum[:5], rows.cluster[:5]),
+    s5 = st.standardised(DesignRows(rows.const[:5], rows.tv[:5], rows.stratum[:5], rows.cluster[:5]),
                             np.ones(5), draws, c, times)
-    np.testing.assert_allclose(st.standardised(uniq, w, draws, c, times)[0], s5, rtol=1e-12)
+    np.testing.assert_allclose(st.standardised(uniq, w, draws, c, times).survival, s5.survival, rtol=1e-12)
 
 
 def test_patient_log_likelihood_matches_exponential_density():
@@ -124,11 +133,21 @@ def test_patient_log_likelihood_matches_exponential_density():
     del rng
 
 
-def test_median_from_grid():
-    grid = np.linspace(0, 10, 11)
-    s = np.exp(-0.1 * grid)[None, :]
-    assert abs(st.median_from_grid(s, grid)[0] - np.log(2) / 0.1) < 0.02
-    assert np.isinf(st.median_from_grid(np.ones((1, 11)), grid)[0])
+def test_standardised_median_is_exact():
+    """One patient, constant hazard: log 2 / h; two patients with hazards 0.1 and 0.4 in one
+    interval: the root of (exp(-0.1 t) + exp(-0.4 t)) / 2 = 1/2, found here by bisection."""
+    rows = DesignRows(const=np.array([[0.0], [np.log(4.0)]]), tv=np.zeros((2, 0)), stratum=np.zeros(2, int),
+                      cluster=np.zeros(2, int))
+    draws = st.Draws(log_base=np.log(np.full((1, 1, 2), 0.1)), beta=np.ones((1, 1)), beta_tv=np.zeros((1, 0, 2)),
+                     frailty=np.zeros((1, 1)))
+    c = np.array([0.0, 1.0])
+    one = st.standardised(rows, np.array([1.0, 0.0]), draws, c, np.array([1.0]))
+    assert abs(one.median[0] - np.log(2) / 0.1) < 1e-9 and one.rmst is None
+    lo, hi = 0.0, 50.0
+    for _ in range(200):
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if (np.exp(-0.1 * mid) + np.exp(-0.4 * mid)) / 2 > 0.5 else (lo, mid)
+    assert abs(st.standardised(rows, np.ones(2), draws, c, np.array([1.0])).median[0] - lo) < 1e-8
 
 
 def test_fit_result_with_mock_sampler(cohort, mock_sampler):
@@ -205,6 +224,29 @@ def test_patient_likelihood_equals_cells_up_to_a_constant(monkeypatch, kwargs):
     # pointwise: one observed term per patient
     ll = pm_patients.compile_fn(pm_patients.logp(vars=pm_patients.observed_RVs, sum=False)[0])(pt_)
     assert ll.shape == (80,)
+
+
+@pytest.mark.parametrize("kwargs", [dict(strata="site", frailty="centre", time_varying=["pvtt"]), dict()])
+def test_collapsed_patterns_equal_cells_up_to_a_constant(kwargs):
+    """Collapsed (pattern x interval matrices) and split-cell likelihoods differ by a constant."""
+    data = _mixed_cohort()
+    logps = []
+    rng = np.random.default_rng(1)
+    for collapse in (True, False):
+        model = bh.CoxPH("arm + pvtt", cutpoints=[0, 4, 9, 15], collapse=collapse, **kwargs)
+        prep = model.prepare(data)
+        if collapse:
+            assert prep.structure[-1] == "patterns" and prep.arrays["events"].shape[1] == 4
+            assert prep.arrays["events"].sum() == data.frame["event"].sum()
+            assert np.isclose(prep.arrays["exposure"].sum(), data.frame["time"].sum())
+        pm_model = model.build(prep)
+        f = pm_model.compile_logp()
+        if collapse:
+            point0 = pm_model.initial_point()
+            points = [{k: v + rng.normal(0, 0.7, np.shape(v)) for k, v in point0.items()} for _ in range(4)]
+        logps.append(np.array([f(q) for q in points]))
+    diff = logps[0] - logps[1]
+    assert np.ptp(logps[0]) > 1 and np.ptp(diff) < 1e-8
 
 
 @pytest.mark.parametrize(

@@ -130,3 +130,21 @@ def test_patient_data_aggregates():
     b = d.to_binary()
     assert b.control == "Sorafenib" and b.responders == d.responders
     assert "114 patients" in repr(d)
+
+
+def test_arm_and_covariate_terms_matched_by_variable_not_by_name(mock_sampler):
+    """An arm column "A" is not the covariate "AFP", and a covariate "H" is not the arm level
+    "HAIC": terms are matched to data columns through the formula's structure."""
+    df = patients().rename(columns={"arm": "A"}).replace({"A": {"FOLFOX-HAIC": "HAIC"}})
+    df["AFP"] = np.log1p(np.arange(len(df)) % 7 * 100.0)
+    df["H"] = np.arange(len(df)) % 5
+    data = bh.BinaryPatientData.from_frame(df, arm="A", covariates=["AFP", "H"]).with_control("Sorafenib")
+    with pytest.raises(bh.DataError, match="no term for the arm column 'A'"):
+        bh.LogisticResponse(formula="response ~ AFP + H").prepare(data)
+    model = bh.LogisticResponse(formula="response ~ A + AFP + H")
+    assert model.prepare(data).coords["term"] == ["A[T.HAIC]", "AFP", "H"]
+    mock_sampler(lambda model, prepared, chains, draws, rng: {
+        "intercept": np.zeros((chains, draws)), "coef": np.ones((chains, draws, 3)),
+        "rate": np.full((chains, draws, 2), 0.5)})
+    coefs = model.fit(data, draws=2, chains=1, seed=1).coefficients().set_index("term")["scale"]
+    assert coefs.to_dict() == {"A[T.HAIC]": "indicator", "AFP": "per unit", "H": "per unit"}

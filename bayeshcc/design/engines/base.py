@@ -18,6 +18,7 @@ from bayeshcc.conjugate import (
     beta_update,
 )
 from bayeshcc.design.batch import LookData
+from bayeshcc.design.logrank import check_logrank_rules
 from bayeshcc.errors import SpecError
 from bayeshcc.models.binomial import BinomialResponse
 
@@ -152,6 +153,7 @@ class Engine:
                     f"ratio per interval; rule {leaf} must say which, interval=0 to "
                     f"{n_intervals - 1}"
                 )
+        check_logrank_rules(design, design_rules(design))
 
     def work_per_trial(self, design: TrialDesign) -> int:
         """Array elements a look needs per trial beyond the data (sizes the simulator's chunks)."""

@@ -1,0 +1,335 @@
+"""Sample-size search: the smallest number of events or patients that reaches a power or assurance.
+
+:func:`find_sample_size` simulates a coarse grid of sizes, fits a probit curve of success on the
+square root of the size, and spends further trials near where the curve crosses the target; the
+chosen size, its probability of success and the curve all carry their Monte Carlo error.
+Analytic starting points: :func:`~bayeshcc.design.spending.required_events` and
+:func:`~bayeshcc.design.spending.required_patients`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from bayeshcc import _random
+from bayeshcc.design._validate import _int, _number
+from bayeshcc.design.engines import Engine
+from bayeshcc.design.scenario import Scenario
+from bayeshcc.design.simulate import simulate
+from bayeshcc.design.trial import TrialDesign
+from bayeshcc.errors import SpecError
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+__all__ = ["SampleSizeResult", "find_sample_size", "resize"]
+
+Vary = Literal["events", "n_patients"]
+TARGETS = ("power", "assurance")
+
+
+def resize(design: TrialDesign, vary: Vary, size: int) -> TrialDesign:
+    """``design`` with ``size`` final events (``vary="events"``) or patients (``"n_patients"``).
+
+    ``"events"`` scales the event target of every event-triggered look by ``size / final events``
+    (information fractions kept, rounded to whole events); ``"n_patients"`` sets ``n_patients``
+    and scales patient-triggered looks the same way. Other fields are kept; the new design is
+    validated like any other (SpecError naming the field).
+    """
+    if vary == "events":
+        final = design.analyses[-1].events
+        looks = [
+            a if a.events is None else dataclasses.replace(a, events=max(1, round(a.events * size / final)))
+            for a in design.analyses
+        ]
+        return dataclasses.replace(design, analyses=looks)
+    n0 = design.n_patients
+    looks = [
+        a if a.patients is None else dataclasses.replace(a, patients=max(1, round(a.patients * size / n0)))
+        for a in design.analyses
+    ]
+    return dataclasses.replace(design, n_patients=size, analyses=looks)
+
+
+def _check(design, scenario, target, vary, lower, upper, n_trials, grid, rounds) -> tuple[str, float]:
+    if not isinstance(design, TrialDesign):
+        raise SpecError(f"design: expected a TrialDesign, got {type(design).__name__}")
+    if not isinstance(scenario, Scenario):
+        raise SpecError(f"scenario: expected a Scenario, got {type(scenario).__name__}")
+    if not isinstance(target, tuple | list) or len(target) != 2 or target[0] not in TARGETS:
+        raise SpecError(
+            f"find_sample_size.target: expected ('power', p) or ('assurance', p), got {target!r}"
+        )
+    value = _number("find_sample_size.target[1]", target[1])
+    if not 0 < value < 1:
+        raise SpecError(f"find_sample_size.target[1]: expected a probability in (0, 1), got {target[1]!r}")
+    if vary not in ("events", "n_patients"):
+        raise SpecError(f"find_sample_size.vary: expected 'events' or 'n_patients', got {vary!r}")
+    lo, hi = _int("find_sample_size.lower", lower), _int("find_sample_size.upper", upper)
+    if lo >= hi:
+        raise SpecError(f"find_sample_size.lower: {lo} is not below upper={hi}; expected lower < upper")
+    _int("find_sample_size.n_trials", n_trials, minimum=10)
+    _int("find_sample_size.grid", grid, minimum=3)
+    _int("find_sample_size.rounds", rounds, minimum=0)
+    if vary == "events" and design.analyses[-1].events is None:
+        raise SpecError(
+            f"find_sample_size.vary: 'events' needs an event-triggered final analysis, got "
+            f"{design.analyses[-1]}"
+        )
+    if vary == "n_patients" and all(a.events is not None and a.max_months is None for a in design.analyses):
+        raise SpecError(
+            "find_sample_size.vary: with every look triggered by events alone the number of patients "
+            "changes the trial's duration, not its information; use vary='events'"
+        )
+    for name, size in (("lower", lo), ("upper", hi)):
+        try:
+            resize(design, vary, size)
+        except SpecError as err:
+            raise SpecError(f"find_sample_size.{name}: {vary}={size} gives an invalid design: {err}") from None
+    return str(target[0]), value
+
+
+def _probit(size: np.ndarray, wins: np.ndarray, trials: np.ndarray):
+    """Probit regression of success on sqrt(size) (aggregated binomial, IRLS): coefficients, covariance."""
+    x = np.sqrt(size)
+    centre, scale = x.mean(), max(x.std(), 1e-9)
+    X = np.column_stack([np.ones_like(x), (x - centre) / scale])
+    p = np.clip((wins + 0.5) / (trials + 1), 1e-6, 1 - 1e-6)
+    beta = np.linalg.lstsq(X, stats.norm.ppf(p), rcond=None)[0]
+    for _ in range(50):
+        eta = X @ beta
+        mu = np.clip(stats.norm.cdf(eta), 1e-12, 1 - 1e-12)
+        dmu = np.maximum(stats.norm.pdf(eta), 1e-300)
+        w = trials * dmu**2 / (mu * (1 - mu))
+        z = eta + (wins / trials - mu) / dmu
+        info = X.T @ (w[:, None] * X)
+        new = np.linalg.solve(info, X.T @ (w * z))
+        done = np.max(np.abs(new - beta)) < 1e-10
+        beta = new
+        if done:
+            break
+    return beta, np.linalg.inv(info), centre, scale
+
+
+class _Curve:
+    """The fitted probit curve, ``P(success | size)``, with its Monte Carlo standard error."""
+
+    def __init__(self, size, wins, trials) -> None:
+        self.window = (float(size.min()), float(size.max()))
+        self.beta, self.cov, self.centre, self.scale = _probit(size, wins, trials)
+
+    def _design(self, s: np.ndarray) -> np.ndarray:
+        s = np.atleast_1d(np.asarray(s, float))
+        return np.column_stack([np.ones_like(s), (np.sqrt(s) - self.centre) / self.scale])
+
+    def predict(self, s) -> tuple[np.ndarray, np.ndarray]:
+        X = self._design(s)
+        eta = X @ self.beta
+        se = np.sqrt(np.einsum("ij,jk,ik->i", X, self.cov, X))
+        return stats.norm.cdf(eta), stats.norm.pdf(eta) * se
+
+    def crossing(self, target: float) -> tuple[float, float]:
+        """Size where the curve equals ``target`` and its standard error (delta method); NaN if flat."""
+        b0, b1 = self.beta
+        if b1 <= 0:
+            return math.nan, math.nan
+        u = (stats.norm.ppf(target) - b0) / b1
+        root = self.centre + self.scale * u
+        if root <= 0:
+            return 0.0, math.nan
+        grad_u = np.array([-1 / b1, -u / b1])
+        se_root = self.scale * math.sqrt(grad_u @ self.cov @ grad_u)
+        return root**2, 2 * root * se_root
+
+
+def _proportion(wins: float, n: float) -> tuple[float, float]:
+    p = wins / n
+    if p in (0.0, 1.0):  # the Wilson half-width at z = 1 bounds the error where sqrt(p(1-p)/n) is 0
+        return p, 0.5 / (n + 1)
+    return p, math.sqrt(p * (1 - p) / n)
+
+
+@dataclass(frozen=True, eq=False)
+class SampleSizeResult:
+    """The result of :func:`find_sample_size`.
+
+    Attributes
+    ----------
+    size : int or None
+        The smallest size whose fitted probability of success reaches the target (None when not
+        reached by ``upper``; ``lower`` when already reached there: see ``status``).
+    p_success, mcse : float
+        Fitted probability of success at ``size`` and its Monte Carlo standard error.
+    crossing, size_mcse : float
+        The (continuous) size where the fitted curve crosses the target, and its Monte Carlo
+        standard error.
+    status : {"found", "below_lower", "above_upper", "flat"}
+    target : (str, float)
+    vary : {"events", "n_patients"}
+    curve : pandas.DataFrame
+        One row per simulated size: ``size, p_success, mcse, n_trials`` (pooled over rounds) and
+        ``p_fitted``.
+    fitted : pandas.DataFrame
+        The fitted curve on a fine grid of the sizes it was fitted to: ``size, p_success, mcse``.
+    design : TrialDesign or None
+        The design at ``size``.
+    engine, seed
+        As passed to :func:`~bayeshcc.simulate`.
+    """
+
+    size: int | None
+    p_success: float
+    mcse: float
+    crossing: float
+    size_mcse: float
+    status: str
+    target: tuple[str, float]
+    vary: str
+    curve: pd.DataFrame
+    fitted: pd.DataFrame
+    design: TrialDesign | None
+    engine: str
+    seed: object
+
+    def plot(self, ax: Axes | None = None) -> Axes:
+        """The simulated points with MC error bars, the fitted curve, the target and the size."""
+        from bayeshcc.plots.search import plot_sample_size
+
+        return plot_sample_size(self, ax=ax)
+
+    def __str__(self) -> str:
+        kind, value = self.target
+        what = "events" if self.vary == "events" else "patients"
+        head = {
+            "found": f"{self.size} {what}: {kind} {self.p_success:.3f} (MCSE {self.mcse:.3f}); the "
+            f"fitted curve crosses {value:g} at {self.crossing:.1f} (MCSE {self.size_mcse:.1f})",
+            "below_lower": f"{kind} {value:g} is already reached at lower={self.size} {what} "
+            f"({self.p_success:.3f}, MCSE {self.mcse:.3f}); the smallest size may be below it",
+            "above_upper": f"{kind} {value:g} is not reached by upper={self.curve['size'].max()} {what}",
+            "flat": f"{kind} does not increase with {what} over the range searched",
+        }[self.status]
+        return f"SampleSizeResult ({self.engine} engine, seed {self.seed}): {head}\n{self.curve.to_string(index=False)}"
+
+
+def find_sample_size(
+    design: TrialDesign,
+    scenario: Scenario,
+    *,
+    target: tuple[Literal["power", "assurance"], float] = ("power", 0.9),
+    vary: Vary = "events",
+    lower: int,
+    upper: int,
+    n_trials: int = 1000,
+    seed: int | np.random.SeedSequence,
+    engine: Literal["conjugate", "laplace", "mcmc"] | Engine = "laplace",
+    grid: int = 5,
+    rounds: int = 2,
+) -> SampleSizeResult:
+    """The smallest number of final events or patients whose probability of success reaches a target.
+
+    Parameters
+    ----------
+    design : TrialDesign
+        The design to resize (see :func:`resize`); every other field is kept.
+    scenario : Scenario
+        Fixed effects (``target=("power", p)``) or a design prior (``("assurance", p)``); the
+        probability of success is what :func:`~bayeshcc.simulate` reports either way.
+    target : ("power" or "assurance", float), default ("power", 0.9)
+    vary : {"events", "n_patients"}, default "events"
+    lower, upper : int
+        Range of sizes searched.
+    n_trials : int, default 1000
+        Trials per simulated size.
+    seed : int or SeedSequence
+        Simulation ``i`` of the search uses the root's child ``i``, so the search is reproducible.
+    engine : {"conjugate", "laplace", "mcmc"} or Engine, default "laplace"
+    grid : int, default 5
+        Sizes of the first, coarse pass (equally spaced from ``lower`` to ``upper``).
+    rounds : int, default 2
+        Refinement rounds; each simulates ``n_trials`` at the fitted crossing and at two Monte
+        Carlo standard errors either side of it.
+
+    Returns
+    -------
+    SampleSizeResult
+
+    Notes
+    -----
+    Success is modelled as :math:`\\Phi(\\beta_0 + \\beta_1 \\sqrt{\\text{size}})`, exact under the
+    normal approximation for a fixed effect (power :math:`\\Phi(|\\log \\mathrm{HR}| \\sqrt{p(1-p)d}
+    - z_{1-\\alpha})`), fitted by maximum likelihood to every simulated trial within the bracket
+    around the crossing (the coarse grid points either side of it and the refinement points); the
+    standard errors come from its covariance (delta method). Each refinement adds trials where the
+    curve crosses the target, which is where its error matters.
+    """
+    kind, value = _check(design, scenario, target, vary, lower, upper, n_trials, grid, rounds)
+    root = _random.seed_sequence(seed)
+    wins: dict[int, int] = {}
+    runs: dict[int, int] = {}
+    calls = 0
+    engine_name = engine if isinstance(engine, str) else getattr(engine, "name", str(engine))
+
+    def run(size: int) -> None:
+        nonlocal calls
+        res = simulate(
+            resize(design, vary, size), scenario, n_trials=n_trials,
+            seed=_random.stream(root, calls), engine=engine, progress=False,
+        )
+        calls += 1
+        wins[size] = wins.get(size, 0) + int((res.trials["decision"].values == 1).sum())
+        runs[size] = runs.get(size, 0) + n_trials
+
+    coarse = np.unique(np.round(np.linspace(lower, upper, grid)).astype(int))
+    for s in coarse:
+        run(int(s))
+
+    def fit() -> _Curve:
+        sizes = np.array(sorted(runs))
+        p = np.array([wins[s] / runs[s] for s in sizes])
+        below, above = coarse[p[np.isin(sizes, coarse)] < value], coarse[p[np.isin(sizes, coarse)] >= value]
+        lo = below.max() if below.size else sizes.min()
+        hi = above[above > lo].min() if (above > lo).any() else sizes.max()
+        lo = coarse[max(0, np.searchsorted(coarse, lo) - 1)]  # one grid point beyond each side
+        hi = coarse[min(len(coarse) - 1, np.searchsorted(coarse, hi) + 1)]
+        use = sizes[(sizes >= lo) & (sizes <= hi)]
+        return _Curve(use.astype(float), np.array([wins[s] for s in use], float),
+                      np.array([runs[s] for s in use], float))
+
+    curve = fit()
+    for _ in range(rounds):
+        cross, se = curve.crossing(value)
+        if not (lower <= cross <= upper):
+            break
+        spread = 2 * se if np.isfinite(se) else 0.0
+        for s in {round(cross), round(cross - spread), round(cross + spread)}:
+            run(int(min(max(s, lower), upper)))
+        curve = fit()
+    cross, size_se = curve.crossing(value)
+    if not np.isfinite(cross):
+        status, size = "flat", None
+    elif cross > upper:
+        status, size = "above_upper", None
+    elif cross <= lower:
+        status, size = "below_lower", lower
+    else:
+        status, size = "found", int(math.ceil(cross - 1e-9))
+    p_hat, mcse = (math.nan, math.nan) if size is None else (float(v[0]) for v in curve.predict(size))
+    sizes = np.array(sorted(runs))
+    rows = [(s, *_proportion(wins[s], runs[s]), runs[s]) for s in sizes]
+    table = pd.DataFrame(rows, columns=["size", "p_success", "mcse", "n_trials"])
+    table["p_fitted"] = curve.predict(sizes)[0]
+    fine = np.linspace(*curve.window, 200)
+    pf, sf = curve.predict(fine)
+    fitted = pd.DataFrame({"size": fine, "p_success": pf, "mcse": sf})
+    return SampleSizeResult(
+        size=size, p_success=p_hat, mcse=mcse, crossing=float(cross), size_mcse=float(size_se), status=status,
+        target=(kind, value), vary=vary, curve=table, fitted=fitted,
+        design=None if size is None else resize(design, vary, size), engine=engine_name, seed=seed,
+    )
