@@ -147,7 +147,8 @@ def _run(argv: Sequence[str] | None) -> int:
         print(f"error: {type(e).__name__}: {_one_line(e)}", file=sys.stderr)
         return 2
     except OSError as e:
-        print(f"error: {e.strerror or type(e).__name__}: {e.filename or ''}".rstrip(": "), file=sys.stderr)
+        text = f"{e.strerror}: {e.filename or ''}".rstrip(": ") if e.strerror else (str(e) or type(e).__name__)
+        print(f"error: {type(e).__name__}: {_one_line(Exception(text))}", file=sys.stderr)
         return 2
 
 

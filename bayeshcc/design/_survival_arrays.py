@@ -16,7 +16,7 @@ from bayeshcc.design import _scratch
 from bayeshcc.design._draws import draw
 from bayeshcc.design.batch import LookData, TrialBatch
 
-__all__ = ["by_arm", "survival_look", "survival_outcomes"]
+__all__ = ["arm_interval_sums", "by_arm", "count_true", "survival_look", "survival_outcomes"]
 
 
 def by_arm(treated: np.ndarray, values: np.ndarray, *, per_trial: bool = False) -> np.ndarray:
@@ -47,6 +47,13 @@ def by_arm(treated: np.ndarray, values: np.ndarray, *, per_trial: bool = False) 
     if flat.ndim > 1:  # trailing dimensions: plain indexing
         return flat[arm]
     return np.take(flat, arm, out=_scratch.empty(arm.shape), mode="clip")
+
+
+def count_true(flags: np.ndarray) -> np.ndarray:
+    """True values along the last axis, as int64 (summed as bytes: twice as fast as bool.sum)."""
+    if flags.dtype != np.bool_ or flags.shape[-1] >= 2**31:
+        return flags.sum(axis=-1)
+    return flags.view(np.uint8).sum(axis=-1, dtype=np.int32).astype(np.int64)
 
 
 def survival_outcomes(design, truth, treated: np.ndarray, rng) -> dict[str, np.ndarray]:
@@ -86,30 +93,53 @@ def survival_look(
     cut_ = cut[..., None]
     shape = batch.entry.shape
     enrolled = np.less_equal(batch.entry, cut_, out=_scratch.empty(shape, bool))
-    n_enrolled = enrolled.sum(axis=-1)
+    n_enrolled = count_true(enrolled)
     tr = batch.treated
     # obs = clip(min(min(t, d), cut - entry), 0): follow-up until the event, dropout or the cut
     obs = np.subtract(cut_, batch.entry, out=_scratch.empty(shape))
     np.minimum(batch.observed_time(), obs, out=obs)
-    np.maximum(obs, 0.0, out=obs)
+    np.maximum(obs, np.zeros((1, shape[-1])), out=obs)  # a zero row: numpy is slower with a scalar
     # An event is counted when its calendar time entry + t (as the event-driven cut was computed,
     # so the event that triggers a look is in it despite rounding) is at most the cut; entry <= cut
     # follows, as t >= 0.
     event = np.less_equal(batch.calendar_event(), cut_, out=_scratch.empty(shape, bool))
     patients = (obs, event, tr, enrolled) if keep_patients else None
+    events, exposure = arm_interval_sums(obs, event, tr, cutpoints)
+    return LookData(n_enrolled, events=events, exposure=exposure, patients=patients)
+
+
+def arm_interval_sums(
+    obs: np.ndarray, event: np.ndarray, treated: np.ndarray, cutpoints: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Events and exposure by arm and analysis interval, summed over the last (patient) axis.
+
+    Parameters
+    ----------
+    obs : ndarray
+        Each patient's follow-up (0 for patients who do not count).
+    event : ndarray of bool
+        Whether the patient's event is observed.
+    treated : ndarray of bool
+        Broadcasts with ``obs``.
+    cutpoints : ndarray
+
+    Returns
+    -------
+    events, exposure : ndarray
+        Shape ``(..., arm, interval)``, arm 0 control and 1 treatment; events as floats.
+    """
+    shape = obs.shape
     if len(cutpoints) == 1:
-        ev_t = np.logical_and(event, tr, out=_scratch.empty(shape, bool)).sum(-1)
-        ev_all = event.sum(-1)
-        # the same sums as np.where(tr, obs, 0).sum(-1)
-        ex_t = np.multiply(obs, tr, out=_scratch.empty(shape)).sum(-1)
+        ev_t = count_true(np.logical_and(event, treated, out=_scratch.empty(shape, bool)))
+        ev_all = count_true(event)
+        # the same sums as np.where(treated, obs, 0).sum(-1)
+        ex_t = np.multiply(obs, treated, out=_scratch.empty(shape)).sum(-1)
         ex_all = obs.sum(-1)
-        events = np.stack([ev_all - ev_t, ev_t], -1)[..., None]
-        exposure = np.stack([ex_all - ex_t, ex_t], -1)[..., None]
-        return LookData(n_enrolled, events=events.astype(float), exposure=exposure, patients=patients)
-    ex = piecewise.overlap(cutpoints, np.zeros_like(obs), obs)  # (trial, patient, interval)
+        events = np.stack([ev_all - ev_t, ev_t], -1)[..., None].astype(float)
+        return events, np.stack([ex_all - ex_t, ex_t], -1)[..., None]
+    ex = piecewise.overlap(cutpoints, np.zeros_like(obs), obs)  # (..., patient, interval)
     interval = np.searchsorted(cutpoints, obs, side="right") - 1
     ev = event[..., None] & (interval[..., None] == np.arange(len(cutpoints)))
-    ev_t, ex_t = (ev & tr[..., None]).sum(-2), (ex * tr[..., None]).sum(-2)
+    ev_t, ex_t = (ev & treated[..., None]).sum(-2), (ex * treated[..., None]).sum(-2)
     events = np.stack([ev.sum(-2) - ev_t, ev_t], axis=-2).astype(float)
-    exposure = np.stack([ex.sum(-2) - ex_t, ex_t], axis=-2)
-    return LookData(n_enrolled, events=events, exposure=exposure, patients=patients)
+    return events, np.stack([ex.sum(-2) - ex_t, ex_t], axis=-2)

@@ -67,7 +67,7 @@ class TrialBatch:
             # np.where(t <= d, entry + t, inf), without temporaries
             t, d = self.event_time, self.dropout_time
             cal = np.add(self.entry, t, out=_scratch.empty(t.shape))
-            np.copyto(cal, np.inf, where=np.greater(t, d, out=_scratch.empty(t.shape, bool)))
+            np.putmask(cal, np.greater(t, d, out=_scratch.empty(t.shape, bool)), np.inf)
             self._derived["calendar_event"] = cal
         return self._derived["calendar_event"]
 

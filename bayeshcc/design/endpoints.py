@@ -18,9 +18,11 @@ import numpy as np
 from bayeshcc import piecewise
 from bayeshcc._random import BlockRNG
 from bayeshcc.design._survival_arrays import survival_look, survival_outcomes
+from bayeshcc.design._survival_predict import survival_final_data
 from bayeshcc.design.batch import DesignLike, LookData, TrialBatch
 from bayeshcc.design.conduct import Analysis, Dropout
 from bayeshcc.design.design_prior import TrialTruths
+from bayeshcc.design.generate import look_time
 from bayeshcc.design.scenario import Scenario
 from bayeshcc.errors import SpecError
 from bayeshcc.models.binomial import BinomialResponse
@@ -98,7 +100,7 @@ class Endpoint(ABC):
         """Sufficient statistics at calendar time ``cut`` (one per trial)."""
 
     @abstractmethod
-    def continue_trials(
+    def final_data(
         self,
         design: DesignLike,
         batch: TrialBatch,
@@ -106,11 +108,13 @@ class Endpoint(ABC):
         look: int,
         params: np.ndarray,
         rng: np.random.Generator,
-    ) -> dict[str, np.ndarray]:
-        """Outcomes of every patient after look ``look``, one trial per ``(trial, draw)``.
+    ) -> LookData:
+        """The final analysis's data of each running trial continued once per posterior draw.
 
-        ``params`` are posterior draws (``BatchPosterior.sample``); what is known at ``cut`` is
-        kept, the rest is drawn from ``params``. Arrays have shape ``(trial * draw, patient)``.
+        ``params`` are posterior draws (``BatchPosterior.sample``, shape ``(trial, draw, ...)``);
+        what is known at ``cut`` (look ``look``) is kept, the rest is drawn from ``params``, and
+        the continued trial is cut at the final analysis's own trigger (not before ``cut``).
+        Arrays have a leading ``trial * draw`` axis, trial-major.
         """
 
     def __str__(self) -> str:
@@ -181,7 +185,7 @@ class SurvivalEndpoint(Endpoint):
         cuts = np.asarray(self.cutpoints(design.analysis), dtype=float)
         return survival_look(batch, cut, cuts, keep_patients=keep_patients)
 
-    def continue_trials(
+    def final_data(
         self,
         design: DesignLike,
         batch: TrialBatch,
@@ -189,34 +193,10 @@ class SurvivalEndpoint(Endpoint):
         look: int,
         params: np.ndarray,
         rng: np.random.Generator,
-    ) -> dict[str, np.ndarray]:
-        # Patients still at risk get residual times from the drawn hazards (memoryless within
-        # intervals), patients not yet enrolled full times; seen events and dropouts are kept.
-        m, n = batch.entry.shape
-        draws = params.shape[1]
-        follow = cut[:, None] - batch.entry
-        enrolled = batch.entry <= cut[:, None]
-        tr = batch.treated[:, None, :]
-        t, d = batch.event_time, batch.dropout_time
-        event_seen = enrolled & (t <= d) & (batch.entry + t <= cut[:, None])
-        dropped = enrolled & (d < t) & (d <= follow)
-        open_ = ~(event_seen | dropped)
-        start = np.where(enrolled & open_, follow, 0.0)
-        cuts = np.asarray(self.cutpoints(design.analysis))
-        haz = np.where(tr[..., None], params[:, :, None, 1, :], params[:, :, None, 0, :])
-        h0 = piecewise.cumulative_hazard_at(start[:, None, :], cuts, haz)
-        e = rng.standard_exponential((m, draws, n))
-        t_new = piecewise.inverse_cumulative_hazard(h0 + e, cuts, haz)
-        if design.dropout is not None and any(design.dropout.rate):
-            rate = np.where(tr, design.dropout.rate[1], design.dropout.rate[0])
-            with np.errstate(divide="ignore"):
-                d_new = start[:, None, :] + rng.standard_exponential((m, draws, n)) / rate
-        else:
-            d_new = np.full((m, draws, n), np.inf)
-        ev_time = np.where(open_[:, None, :], t_new, np.where(event_seen, t, np.inf)[:, None, :])
-        do_time = np.where(open_[:, None, :], d_new, np.where(dropped, d, np.inf)[:, None, :])
-        rep = (m * draws, n)
-        return {"event_time": ev_time.reshape(rep), "dropout_time": do_time.reshape(rep)}
+    ) -> LookData:
+        # Only patients at risk or not yet enrolled are simulated (see _survival_predict).
+        cuts = np.asarray(self.cutpoints(design.analysis), dtype=float)
+        return survival_final_data(design, batch, cut, params, rng, cuts)
 
 
 class ResponseEndpoint(Endpoint):
@@ -289,7 +269,7 @@ class ResponseEndpoint(Endpoint):
             responders=np.stack([r_all - r_t, r_t], -1),
         )
 
-    def continue_trials(
+    def final_data(
         self,
         design: DesignLike,
         batch: TrialBatch,
@@ -297,7 +277,7 @@ class ResponseEndpoint(Endpoint):
         look: int,
         params: np.ndarray,
         rng: np.random.Generator,
-    ) -> dict[str, np.ndarray]:
+    ) -> LookData:
         m, n = batch.entry.shape
         draws = params.shape[1]
         tr = batch.treated[:, None, :]
@@ -305,7 +285,13 @@ class ResponseEndpoint(Endpoint):
         p = np.where(tr, params[:, :, None, 1], params[:, :, None, 0])
         new = rng.random((m, draws, n)) < p
         response = np.where(known[:, None, :], batch.response[:, None, :], new)
-        return {"response": response.reshape(m * draws, n)}
+        rep = (m * draws, n)
+        entry = np.broadcast_to(batch.entry[:, None, :], (m, draws, n)).reshape(rep)
+        treated = np.broadcast_to(batch.treated[:, None, :], (m, draws, n)).reshape(rep)
+        future = TrialBatch(entry, treated, response=response.reshape(rep))
+        final = design.analyses[-1]
+        final_cut = np.maximum(look_time(design, future, len(design.analyses) - 1), np.repeat(cut, draws))
+        return self.look_data(design, future, final_cut, final)
 
 
 #: Endpoint of each analysis model's ``endpoint``.

@@ -7,6 +7,8 @@ blocks of trials that carry their own random streams (so results do not depend o
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from bayeshcc._random import BlockRNG
@@ -16,7 +18,9 @@ from bayeshcc.design.batch import LookData, TrialBatch
 from bayeshcc.design.conduct import Accrual, Analysis
 from bayeshcc.design.design_prior import TrialTruths
 from bayeshcc.design.scenario import Scenario
-from bayeshcc.design.trial import TrialDesign
+
+if TYPE_CHECKING:
+    from bayeshcc.design.trial import TrialDesign
 
 __all__ = [
     "analysis_schedule",

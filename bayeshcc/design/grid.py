@@ -157,6 +157,34 @@ def _category(path: str) -> type[Warning]:
     return category if isinstance(category, type) and issubclass(category, Warning) else UserWarning
 
 
+def grid_cells(design: TrialDesign, grid: Mapping[str, Sequence], base_scenario: Scenario | Mapping[str, Any] | None,
+               engine: Engine, n_trials: int, seed: int | np.random.SeedSequence) -> list[tuple]:
+    """Every cell of a grid, checked: ``(label, design, scenario, seed, key)`` each (nothing is simulated).
+
+    Raises
+    ------
+    SpecError
+        An unknown key, repeated or missing values, or a cell whose design or scenario is invalid,
+        named by its coordinates.
+    """
+    axes = _axes(grid)
+    base = _base_keywords(base_scenario, {k for k in axes if k in SCENARIO_KEYS})
+    cells = []
+    for values in itertools.product(*axes.values()):
+        cell = dict(zip(axes, values, strict=True))
+        label = "grid cell (" + ", ".join(f"{k}={_show(v)}" for k, v in cell.items()) + ")"
+        try:
+            scenario = _cell_scenario(base, {k: v for k, v in cell.items() if k in SCENARIO_KEYS})
+            over = {k: v for k, v in cell.items() if k in DESIGN_KEYS}
+            cell_design = TrialDesign(**({f: getattr(design, f) for f in DESIGN_KEYS} | over)) if over else design
+            _check(cell_design, scenario, engine, n_trials)
+        except SpecError as err:
+            raise SpecError(f"{label}: {err}") from None
+        key = ";".join(f"{k}={_key(cell[k])}" for k in sorted(cell))
+        cells.append((label, cell_design, scenario, cell_seed(seed, cell), key))
+    return cells
+
+
 def simulate_grid(
     design: TrialDesign,
     *,
@@ -230,20 +258,7 @@ def simulate_grid(
         if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
             raise SpecError(f"{name}: expected a positive integer, got {value!r}")
     axes = _axes(grid)
-    base = _base_keywords(base_scenario, {k for k in axes if k in SCENARIO_KEYS})
-    cells = []
-    for values in itertools.product(*axes.values()):
-        cell = dict(zip(axes, values, strict=True))
-        label = "grid cell (" + ", ".join(f"{k}={_show(v)}" for k, v in cell.items()) + ")"
-        try:
-            scenario = _cell_scenario(base, {k: v for k, v in cell.items() if k in SCENARIO_KEYS})
-            over = {k: v for k, v in cell.items() if k in DESIGN_KEYS}
-            cell_design = TrialDesign(**({f: getattr(design, f) for f in DESIGN_KEYS} | over)) if over else design
-            _check(cell_design, scenario, eng, n_trials)
-        except SpecError as err:
-            raise SpecError(f"{label}: {err}") from None
-        key = ";".join(f"{k}={_key(cell[k])}" for k in sorted(cell))
-        cells.append((label, cell_design, scenario, cell_seed(seed, cell), key))
+    cells = grid_cells(design, axes, base_scenario, eng, n_trials, seed)
     runner = resolve_backend(backend, workers)
     path = None if directory is None else _prepare(Path(directory), design, base_scenario, eng, seed, n_trials)
     records: dict[int, dict] = {}

@@ -2,7 +2,7 @@
 
 Used by :class:`~bayeshcc.design.rules.PredictiveProbability`; vectorised over (trial, draw, patient)
 in sub-batches so memory stays bounded. How a trial continues is the endpoint's
-(:meth:`~bayeshcc.design.endpoints.Endpoint.continue_trials`).
+(:meth:`~bayeshcc.design.endpoints.Endpoint.final_data`).
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from bayeshcc.design.batch import TrialBatch, take
-from bayeshcc.design.generate import look_data, look_time
 from bayeshcc.design.trial import TrialDesign
 
 if TYPE_CHECKING:
@@ -87,15 +86,8 @@ def predictive_success(
 
 
 def _predict(design, engine, batch, cut, look, posterior, rule, draws, rng) -> np.ndarray:
-    m, n = batch.entry.shape
+    m = batch.n_trials
     params = posterior.sample(rng, draws)
-    rep = (m * draws, n)
-    entry = np.broadcast_to(batch.entry[:, None, :], (m, draws, n)).reshape(rep)
-    treated = np.broadcast_to(batch.treated[:, None, :], (m, draws, n)).reshape(rep)
-    outcomes = design.endpoint.continue_trials(design, batch, cut, look, params, rng)
-    future = TrialBatch(entry, treated, **outcomes)
-    final = len(design.analyses) - 1
-    final_cut = np.maximum(look_time(design, future, final), np.repeat(cut, draws))
-    data = look_data(design, future, final_cut, design.analyses[final])
+    data = design.endpoint.final_data(design, batch, cut, look, params, rng)
     success = rule.evaluate(FinalLook(engine.posterior(data, design, rng=rng))).met
     return success.reshape(m, draws).mean(axis=1)

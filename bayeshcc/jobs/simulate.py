@@ -214,7 +214,7 @@ def run_simulate(
         The spec is missing, unreadable or invalid (before anything is fitted or simulated), or
         ``out`` is not a directory, or holds another campaign.
     """
-    plan = load_plan(path, sets=sets)
+    plan = load_plan(path, sets=sets, seed=seed)
     sim = plan.simulation
     n = n_trials if n_trials is not None else sim.get("n_trials", DEFAULT_N_TRIALS)
     s = seed if seed is not None else sim.get("seed", DEFAULT_SEED)
@@ -249,6 +249,8 @@ def run_simulate(
         job.at_median = _campaign(design, medians, run, camp("median_truth"))
     if plan.search is not None:
         q = dict(plan.search)
+        # trials per simulated size: [search] n_trials, else the run's n_trials up to 2,000 (the search
+        # simulates about 10 sizes and refines where it matters)
         job.sample_size = find_sample_size(design, scenarios[q.pop("scenario")], seed=s, engine=sim["engine"],
                                            **{"n_trials": min(n, 2000), **q})
     if plan.grid is not None:

@@ -4,7 +4,9 @@
 ``simulation.n_trials``, ``design.analyses[1].events``); ``VALUE`` is a TOML value (``400``,
 ``0.7``, ``[1.0, 0.6]``, ``"dask"``, ``{ method = "power", a0 = 0.5 }``) or, when it does not parse
 as one, a bare string. In a spec with a list of scenarios (``[[scenarios]]``), ``scenario.KEY``
-sets ``KEY`` in every scenario and ``scenarios.NAME.KEY`` (or ``scenarios[i].KEY``) in one.
+sets ``KEY`` in every scenario that fixes it (design priors from a fitted study are left alone, and so
+is a hand-written prior for the key it draws, e.g. ``hazard_ratio`` beside ``log_hr``) and
+``scenarios.NAME.KEY`` (or ``scenarios[i].KEY``) in one.
 """
 
 from __future__ import annotations
@@ -64,6 +66,20 @@ def _set(node: Any, path: list[str | int], value: Any, key: str, option: str) ->
         raise SpecError(f"{option} {key!r}: the parent of {last!r} is not a table in the spec")
 
 
+#: Keys a design prior draws (or takes from its source) rather than fixes.
+_DRAWN = {"hazard_ratio": ("log_hr", "from_fit"), "response_rates": ("from_fit",)}
+
+
+def _takes(entry: dict, key: object) -> bool:
+    """Whether ``scenario.KEY`` applies to this ``[[scenarios]]`` entry: not a design prior from a fitted
+    study (its truths come from the fit), and not a hand-written prior for the key it draws."""
+    if "from_fit" in entry:
+        return False
+    if key == "response_rates" and any(isinstance(v, dict) for v in (entry.get("response_rates") or {}).values()):
+        return False
+    return not any(k in entry for k in _DRAWN.get(key, ()))
+
+
 def apply_overrides(raw: dict[str, Any], sets: Sequence[str], *, option: str = "--set") -> dict[str, Any]:
     """A copy of the parsed spec ``raw`` with every ``KEY=VALUE`` of ``sets`` applied in order.
 
@@ -82,7 +98,12 @@ def apply_overrides(raw: dict[str, Any], sets: Sequence[str], *, option: str = "
         value = parse_value(text)
         path = _split(key, option)
         if path[0] == "scenario" and isinstance(out.get("scenarios"), list):
-            for entry in out["scenarios"]:
+            takers = [e for e in out["scenarios"] if isinstance(e, dict) and _takes(e, path[1])]
+            if not takers:
+                names = [e.get("name") for e in out["scenarios"] if isinstance(e, dict)]
+                raise SpecError(f"{option} {key!r}: no scenario of {names} takes {path[1]!r}; set one with "
+                                f"scenarios.NAME.{'.'.join(str(p) for p in path[1:])}=...")
+            for entry in takers:
                 _set(entry, path[1:], copy.deepcopy(value), key, option)
             continue
         if path[0] == "scenarios" and len(path) > 2 and isinstance(path[1], str):

@@ -45,11 +45,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from bayeshcc._toml import NUMBER, check_table, read_toml
 from bayeshcc.design import LogRank, Scenario, TrialDesign
 from bayeshcc.design.discount import discount_from_dict
 from bayeshcc.errors import SpecError
-from bayeshcc.models.priors import prior_from_dict
+from bayeshcc.models.priors import Normal, prior_from_dict
 from bayeshcc.specs.design import _SCENARIO_KEYS, _build, _design, _simulation
 from bayeshcc.specs.overrides import apply_overrides
 
@@ -139,8 +141,14 @@ def _scenario(table: dict, path: str, base: Path, seed: int) -> Scenario | FitSc
         if arms is not None:
             arms = check_table(arms, f"{path}.arms", {"control": str, "treatment": str}, ("control", "treatment"))
         discount = discount_from_dict(t["discount"], field=f"{path}.discount")
+        if "draws" in t and t["draws"] < 1:
+            raise SpecError(f"{path}.draws: expected a positive whole number of posterior draws, got {t['draws']}")
         return FitScenario(spec, run, dict(arms) if arms else None, discount, t.get("draws"))
-    is_prior = "log_hr" in table or any(isinstance(v, dict) for v in (table.get("response_rates") or {}).values())
+    rates = table.get("response_rates")
+    if rates is not None and not isinstance(rates, dict):
+        raise SpecError(f"{path}.response_rates: expected a table {{ control = ..., treatment = ... }} of rates or "
+                        f"priors, got {rates!r}")
+    is_prior = "log_hr" in table or any(isinstance(v, dict) for v in (rates or {}).values())
     if is_prior:
         t = dict(check_table(table, path, _PRIOR_SCENARIO_KEYS))
         t.pop("name", None)
@@ -194,7 +202,7 @@ def _pick(table: dict, key: str, path: str, scenarios: dict) -> str:
     raise SpecError(f"{path}: the spec has several scenarios {list(scenarios)}; name one")
 
 
-def load_plan(path: str | Path, *, sets: Sequence[str] = ()) -> Plan:
+def load_plan(path: str | Path, *, sets: Sequence[str] = (), seed: int | None = None) -> Plan:
     """Read and validate a planning (design) spec, with ``--set KEY=VALUE`` overrides applied.
 
     Parameters
@@ -203,6 +211,8 @@ def load_plan(path: str | Path, *, sets: Sequence[str] = ()) -> Plan:
         A TOML design spec, e.g. ``models/design_haic_vs_sorafenib.toml``.
     sets : sequence of str
         Overrides ``KEY=VALUE`` (see :mod:`bayeshcc.specs.overrides`), applied before validation.
+    seed : int, optional
+        Overrides ``[simulation] seed`` (it draws the hand-written design priors' truths too).
 
     Returns
     -------
@@ -219,6 +229,8 @@ def load_plan(path: str | Path, *, sets: Sequence[str] = ()) -> Plan:
     check_table(raw, "", _TOP_KEYS, ("design",))
     design = _design(raw["design"])
     sim, engine = _simulation(raw.get("simulation", {}), design, extra={"backend": str, "workers": int})
+    if seed is not None:
+        sim["seed"] = seed
     scenarios = _scenarios(raw, path.parent, sim.get("seed", 1))
     logrank = None
     if "logrank" in raw:
@@ -258,10 +270,55 @@ def load_plan(path: str | Path, *, sets: Sequence[str] = ()) -> Plan:
         if not t:
             raise SpecError("grid: give at least one key with a list of values, e.g. hazard_ratio = [0.6, 0.8, 1.0]")
         grid = {"scenario": name, "n_trials": n, "values": t}
-    if logrank is not None:
-        _logrank_design(design, logrank)  # checked now, not after the Bayesian simulations
-    title = raw.get("title", path.stem)
-    return Plan(title, design, scenarios, sim | {"engine": engine}, logrank, calibrate, search, grid, path)
+    plan = Plan(raw.get("title", path.stem), design, scenarios, sim | {"engine": engine}, logrank, calibrate,
+                search, grid, path)
+    _check_sections(plan)
+    return plan
+
+
+def _section(section: str, api: str, check) -> None:
+    """Run ``check``; a SpecError names the spec's section (``search.vary``, not ``find_sample_size.vary``)."""
+    try:
+        check()
+    except SpecError as err:
+        text = str(err).replace(api, f"{section}.")
+        raise SpecError(text if text.startswith(section) else f"{section}: {text}") from None
+
+
+def _check_sections(plan: Plan) -> None:
+    """Run each section's own checks now, so a bad value stops the job before anything is fitted or simulated."""
+    from importlib import import_module
+
+    cal = import_module("bayeshcc.design.calibrate")  # the module (the package exports a function of that name)
+    search = import_module("bayeshcc.design.search")
+    from bayeshcc.design.grid import grid_cells
+    from bayeshcc.design.spending import cumulative_alpha
+
+    engine = plan.simulation["engine"]
+    if plan.logrank is not None:
+        _section("logrank", "LogRank.", lambda: engine.check(_logrank_design(plan.design, plan.logrank)))
+    c = plan.calibrate
+    if c is not None:
+        nulls = [plan.scenarios[n] for n in c["null_grid"]]
+        alpha = c.get("alpha", 0.025)
+        _build("calibrate", lambda: cal._check(plan.design, plan.scenarios[c["null_scenario"]], alpha,
+                                               c.get("n_trials", 10_000), nulls))
+        if "spending" in c:
+            looks = len(plan.design.analyses)
+            _build("calibrate", lambda: cumulative_alpha(np.linspace(0, 1, looks + 1)[1:], alpha, c["spending"],
+                                                         "calibrate.spending"))
+    q = plan.search
+    if q is not None:
+        scenario = plan.scenarios[q["scenario"]]
+        if isinstance(scenario, FitScenario):  # a design prior, built by the job: a stand-in with the same kind
+            scenario = Scenario.from_prior(median=9.0, log_hr=Normal(0.0, 1.0), draws=2, seed=0)
+        _section("search", "find_sample_size.", lambda: search._check(
+            plan.design, scenario, q.get("target", ("power", 0.9)), q.get("vary", "events"), q["lower"], q["upper"],
+            q.get("n_trials", 1000), q.get("grid", 5), q.get("rounds", 2)))
+    g = plan.grid
+    if g is not None:
+        _section("grid", "grid.", lambda: grid_cells(plan.design, g["values"], plan.scenarios[g["scenario"]], engine,
+                                          g["n_trials"] or 1, 0))
 
 
 def _logrank_design(design: TrialDesign, rule: LogRank) -> TrialDesign:

@@ -203,3 +203,56 @@ discount = {{ method = "mixture", weight = 0.5 }}
     s = job.scenarios["from_study"]
     assert isinstance(s, Scenario) and s.prior is not None and "robust mixture" in str(s)
     assert "assurance" in repr(job).lower()
+
+
+def test_scenario_key_skips_design_priors_and_the_issue_example_loads(tmp_path):
+    plan = load_plan(MODELS / "design_haic_vs_sorafenib.toml", sets=["scenario.hazard_ratio=1.0"])
+    assert plan.scenarios["alternative"].hazard_ratios == (1.0,)
+    assert isinstance(plan.scenarios["design_prior"], FitScenario)
+    # a hand-written prior keeps drawing the hazard ratio; its control median is set like the others'
+    plan = load_plan(_write(tmp_path, SCENARIOS), sets=["scenario.hazard_ratio=0.9", "scenario.median=12"])
+    assert plan.scenarios["null"].hazard_ratios == (0.9,) and plan.scenarios["prior"].prior is not None
+    assert np.isclose(plan.scenarios["prior"].control_hazards[0], np.log(2) / 12)
+    only_priors = '[[scenarios]]\nname = "p"\nmedian = 10.0\nlog_hr = { dist = "normal", mu = 0, sigma = 1 }\n'
+    with pytest.raises(SpecError, match="no scenario of \\['p'\\] takes 'hazard_ratio'"):
+        load_plan(_write(tmp_path, only_priors), sets=["scenario.hazard_ratio=1.0"])
+
+
+@pytest.mark.parametrize(
+    ("sets", "message"),
+    [
+        (["scenarios.alt.response_rates=[0.1, 0.2]"], r"scenarios\[1\].response_rates"),
+        (['search={scenario="alt", lower=60, upper=160, vary="patients"}'], "search.vary"),
+        (['search={scenario="alt", lower=60, upper=160, target=["power", 1.5]}'], "search.target"),
+        (['search={scenario="alt", lower=160, upper=60}'], "search.lower"),
+        (["logrank={critical_values=[2.0, 2.0, 2.0]}"], "logrank"),
+        (['grid={scenario="alt", hazard_ratios=[0.7, 1.0]}'], "grid.hazard_ratios"),
+        (['grid={scenario="alt", n_patients=[20, 200]}'], r"grid.*n_patients=20"),
+        (['calibrate={null_scenario="null", spending="nope"}'], "calibrate.spending"),
+        (['calibrate={null_scenario="null", alpha=0.7}'], "calibrate.alpha"),
+    ],
+)
+def test_sections_are_checked_when_the_spec_is_read(tmp_path, sets, message):
+    # before anything is fitted or simulated: load_plan itself refuses them
+    with pytest.raises(SpecError, match=message):
+        load_plan(_write(tmp_path, SCENARIOS), sets=sets)
+
+
+def test_a_fit_scenario_needs_positive_draws(tmp_path):
+    text = SCENARIOS + """
+[[scenarios]]
+name = "s"
+from_fit = "{}"
+discount = {{ method = "power", a0 = 0.5 }}
+draws = 0
+""".format((MODELS / "huang2022_os.toml").as_posix())
+    with pytest.raises(SpecError, match=r"scenarios\[3\].draws"):
+        load_plan(_write(tmp_path, text))
+
+
+def test_the_seed_option_draws_hand_written_priors_too(tmp_path):
+    path = _write(tmp_path, SCENARIOS)
+    a, b = load_plan(path), load_plan(path, seed=99)
+    assert not np.array_equal(a.scenarios["prior"].prior.hazard_ratios, b.scenarios["prior"].prior.hazard_ratios)
+    np.testing.assert_array_equal(load_plan(path, seed=99).scenarios["prior"].prior.hazard_ratios,
+                                  b.scenarios["prior"].prior.hazard_ratios)
