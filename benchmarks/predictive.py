@@ -67,13 +67,15 @@ def main() -> None:
         f"Machine: {platform.machine()}, {len(os.sched_getaffinity(0))} cores, Python "
         f"{platform.python_version()}, numpy {np.__version__}; load average at start {load:.2f}",
         "",
-        "| true HR | trials | seconds | seconds per 100 trials | P(futility at interim) | P(success) |",
-        "|---|---|---|---|---|---|",
+        "| true HR | trials | with a predictive probability | seconds | seconds per 100 trials "
+        "| P(futility at interim) | P(success) |",
+        "|---|---|---|---|---|---|---|",
     ]
     for hr, secs in best.items():
         oc = results[hr].operating_characteristics()
+        computed = int(np.isfinite(results[hr].trials["predictive_probability"].values[:, 0]).sum())
         lines.append(
-            f"| {hr} | {args.trials} | {secs:.2f} | {100 * secs / args.trials:.3f} | "
+            f"| {hr} | {args.trials} | {computed} | {secs:.2f} | {100 * secs / args.trials:.3f} | "
             f"{oc.loc[1, 'p_futility']:.3f} | {oc.loc['overall', 'p_success']:.3f} |"
         )
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -21,7 +21,7 @@ __all__ = ["MAX_BYTES", "MIN_BYTES", "empty", "full"]
 #: Arrays smaller than this come from ``np.empty`` (the allocator keeps such memory anyway).
 MIN_BYTES = 128 * 1024
 #: Most memory kept for reuse, per thread; beyond it arrays come from ``np.empty``.
-MAX_BYTES = 128 * 1024 * 1024
+MAX_BYTES = 64 * 1024 * 1024
 
 
 class _Pool(threading.local):

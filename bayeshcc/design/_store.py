@@ -3,6 +3,9 @@
 A fingerprint is the SHA-256 of a canonical text of an object: dataclass fields (else the
 instance's attributes) walked recursively, every number written as its exact float ``repr``, arrays
 by their bytes. It never uses ``id()`` or ``hash()``, so it is the same in every process and run.
+Names starting with ``_`` are left out: in the design objects they hold caches filled when an
+object is used (``LogRank._bounds``, a bound rule's interval label, a batch's derived arrays),
+which must not make an identical campaign look different.
 """
 
 from __future__ import annotations
@@ -35,7 +38,7 @@ MANIFEST = "manifest.json"
 
 
 def canonical(obj: object) -> str:
-    """A deterministic text of ``obj`` (see the module docstring)."""
+    """A deterministic text of ``obj`` (see the module docstring; ``_`` names are skipped)."""
     if obj is None or isinstance(obj, bool | str):
         return repr(obj)
     if isinstance(obj, int | float | np.integer | np.floating):
@@ -53,11 +56,11 @@ def canonical(obj: object) -> str:
         return "{" + ", ".join(sorted(canonical(v) for v in obj)) + "}"
     name = f"{type(obj).__module__}.{type(obj).__qualname__}"
     if dataclasses.is_dataclass(obj):
-        fields = {f.name: getattr(obj, f.name) for f in dataclasses.fields(obj)}
+        fields = {f.name: getattr(obj, f.name) for f in dataclasses.fields(obj) if not f.name.startswith("_")}
         return f"{name}{canonical(fields)}"
     if hasattr(obj, "__dict__"):
-        return f"{name}{canonical(vars(obj))}"
-    slots = [s for c in type(obj).__mro__ for s in getattr(c, "__slots__", ())]
+        return f"{name}{canonical({k: v for k, v in vars(obj).items() if not k.startswith('_')})}"
+    slots = [s for c in type(obj).__mro__ for s in getattr(c, "__slots__", ()) if not s.startswith("_")]
     if slots:
         return f"{name}{canonical({s: getattr(obj, s, None) for s in slots})}"
     text = repr(obj)

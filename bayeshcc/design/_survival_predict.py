@@ -57,8 +57,7 @@ def survival_final_data(
     event indicator as a Bernoulli(:math:`h/(h + \\delta)`) (competing exponential risks), which
     has the same joint distribution as two independent exponential times.
     """
-    m, n = batch.entry.shape
-    draws, k = params.shape[1], len(cutpoints)
+    m, draws, k = batch.n_trials, params.shape[1], len(cutpoints)
     cut_ = cut[:, None]
     follow = cut_ - batch.entry
     seen = batch.calendar_event() <= cut_  # the event is seen by the cut
@@ -135,7 +134,7 @@ def _residual_times(params, start, arms, drop, rng, cutpoints, shape) -> tuple[n
         first[..., sl] = piecewise.inverse_cumulative_hazard(h0 + first[..., sl], cutpoints, haz)
         if d is not None:
             with np.errstate(divide="ignore"):
-                np.divide(d[..., sl], drop[1 - a] * 1.5, out=d[..., sl])
+                np.divide(d[..., sl], drop[a], out=d[..., sl])
             d[..., sl] += start[:, None, sl]
     if d is None:
         event[...] = True

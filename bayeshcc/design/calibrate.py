@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
@@ -121,7 +122,10 @@ class CalibrationResult:
         One row per look: ``events`` (planned, or the simulated mean where a look is not
         event-triggered), ``information``, ``alpha_cumulative`` (the spending target),
         ``threshold``, ``critical_z`` (:math:`\\Phi^{-1}` of the threshold), ``critical_hr`` (the
-        normal approximation :math:`\\exp(-z / \\sqrt{p(1-p) D})`, valid for a vague prior),
+        normal approximation, valid for a vague prior: for :math:`P(\\mathrm{HR} < v) > c` the
+        observed HR below :math:`v \\exp(-z / \\sqrt{p(1-p) D})`, for :math:`P(\\mathrm{HR} > v) > c`
+        the one above :math:`v \\exp(z / \\sqrt{p(1-p) D})`; NaN for a rule on another quantity
+        or on one interval's HR),
         ``critical_hr_simulated`` (the observed hazard ratio, exponential MLE, that best separates
         the null trials meeting the bar from the rest), ``type1_cumulative`` and ``type1_mcse``
         (on independent trials, the largest over the null scenarios, futility ignored).
@@ -184,7 +188,50 @@ def _check(design, null_scenario, alpha, n_trials, null_grid) -> tuple[float, li
                 f"TrialDesign.success[{i}]: calibrate needs one posterior-probability rule at every "
                 f"look (its threshold is what is calibrated), got {rule}"
             )
+    for field, s in [("null_scenario", null_scenario), *((f"calibrate.null_grid[{i}]", s) for i, s in enumerate(grid))]:
+        _check_null(field, s, design.success)
     return a, [null_scenario, *grid]
+
+
+def _check_null(field: str, scenario: Scenario, rules: Sequence[PosteriorProbability]) -> None:
+    """SpecError (fixed truth) or a warning (design prior) for a null scenario on a rule's success side."""
+    for rule in rules:
+        if rule.quantity != "hazard_ratio" or rule.selectors:
+            continue
+        v = rule.value
+
+        def side(h: np.ndarray, rule: PosteriorProbability = rule) -> np.ndarray:
+            return h < rule.value if rule.direction == "<" else h > rule.value
+
+        if scenario.prior is None:
+            hr = np.asarray(scenario.hazard_ratios, float)
+            if hr.size and np.all(side(hr)):
+                raise SpecError(
+                    f"{field}: hazard ratio(s) {[float(h) for h in hr]} all {rule.direction} {v:g}, where the "
+                    f"success rule {rule} claims benefit; the type I error is held under no benefit, e.g. "
+                    f"Scenario.fixed(median=9, hazard_ratio={v:g})"
+                )
+        else:
+            share = float(np.mean(side(scenario.prior.hazard_ratio)))
+            if share > 0.5:
+                warnings.warn(
+                    f"{field}: a design prior with {share:.0%} of its truths {rule.direction} {v:g} (the "
+                    f"success side of {rule}); the calibrated type I error is then a probability of "
+                    "success mostly under benefit",
+                    UserWarning,
+                    stacklevel=3,
+                )
+                return
+
+
+def _critical_hr(rules: Sequence[PosteriorProbability], z: np.ndarray, p: float, events: np.ndarray) -> np.ndarray:
+    """Observed HR at which each look's rule is met under the normal approximation (NaN if not an HR rule)."""
+    out = np.full(len(rules), np.nan)
+    for k, rule in enumerate(rules):
+        if rule.quantity == "hazard_ratio" and not rule.selectors:
+            sign = -1.0 if rule.direction == "<" else 1.0
+            out[k] = rule.value * math.exp(sign * z[k] / math.sqrt(p * (1 - p) * events[k]))
+    return out
 
 
 def calibrate(
@@ -206,7 +253,9 @@ def calibrate(
         Survival design with a :class:`~bayeshcc.PosteriorProbability` success rule at every look;
         each rule keeps its quantity, direction and value, and gets a new threshold.
     null_scenario : Scenario
-        A scenario without benefit (e.g. ``Scenario.fixed(median=9, hazard_ratio=1)``).
+        A scenario without benefit (e.g. ``Scenario.fixed(median=9, hazard_ratio=1)``): SpecError
+        for a fixed truth whose hazard ratios are all on the success side of a hazard-ratio rule's
+        value (a warning for a design prior with most of its truths there).
     alpha : float, default 0.025
         One-sided type I error of the whole design.
     n_trials : int, default 10000
@@ -272,7 +321,7 @@ def calibrate(
             "alpha_cumulative": cum,
             "threshold": bars,
             "critical_z": z,
-            "critical_hr": np.exp(-z / np.sqrt(p * (1 - p) * events)),
+            "critical_hr": _critical_hr(design.success, z, p, events),
             "critical_hr_simulated": [
                 _separating_hr(cal["hr"][:, k], cal["prob"][:, k] > bars[k]) for k in range(k_looks)
             ],

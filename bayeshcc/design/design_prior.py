@@ -20,7 +20,7 @@ import numpy as np
 
 from bayeshcc import piecewise
 from bayeshcc.design._validate import ARMS
-from bayeshcc.design.discount import Discount
+from bayeshcc.design.discount import Discount, RobustMixture
 
 __all__ = [
     "TRUTH_KEY",
@@ -142,9 +142,10 @@ class DesignPrior:
 
     def restrict(self, endpoint: str) -> DesignPrior:
         """The truths one endpoint reads (``"survival"`` or ``"response"``), draws kept in order."""
+        discount = self.discount._for_source([endpoint]) if isinstance(self.discount, RobustMixture) else self.discount
         if endpoint == "survival":
-            return replace(self, response_rates=None)
-        return replace(self, control_hazards=None, hazard_ratios=None)
+            return replace(self, response_rates=None, discount=discount)
+        return replace(self, control_hazards=None, hazard_ratios=None, discount=discount)
 
     def __repr__(self) -> str:
         return f"DesignPrior({self.n_draws} draws from {self.source}; discount {self.discount})"

@@ -11,8 +11,9 @@ Both are small frozen values with a spec form (:func:`discount_from_dict`):
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+import dataclasses
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -21,6 +22,9 @@ from bayeshcc.errors import SpecError
 from bayeshcc.models.priors import Beta, Logistic, Normal, prior_from_dict
 
 __all__ = ["Discount", "PowerPrior", "RobustMixture", "discount_from_dict"]
+
+
+ENDPOINTS = ("survival", "response")
 
 
 def _weight(field: str, value: object, *, zero: bool) -> float:
@@ -91,7 +95,8 @@ class RobustMixture:
     -----
     The mixture :math:`w\\, p(\\theta \\mid D_0) + (1 - w)\\, p_v(\\theta)` of Schmidli et al.
     (2014), applied to the effect. With a joint (survival and response) source, one component
-    choice per candidate truth applies to both endpoints.
+    choice per candidate truth applies to both endpoints. Once applied to a source (the
+    ``discount`` of a design prior), it describes only the components of that source's endpoints.
 
     Examples
     --------
@@ -105,6 +110,8 @@ class RobustMixture:
     weight: float
     log_hr: Normal | Logistic = Normal(0.0, 1.0)
     treatment_rate: Beta = Beta(1.0, 1.0)
+    # the endpoints of the source it was applied to: what str() describes (not a setting)
+    _endpoints: tuple[str, ...] = dataclasses.field(default=ENDPOINTS, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "weight", _weight("RobustMixture.weight", self.weight, zero=True))
@@ -124,11 +131,22 @@ class RobustMixture:
         return {"method": "mixture", "weight": self.weight, "log_hr": self.log_hr.as_dict(),
                 "treatment_rate": self.treatment_rate.as_dict()}
 
+    def _for_source(self, endpoints: Iterable[str]) -> RobustMixture:
+        """This mixture, described for a source with only ``endpoints`` (same settings, equal)."""
+        given = set(endpoints)
+        new = replace(self)
+        object.__setattr__(new, "_endpoints", tuple(e for e in ENDPOINTS if e in given))
+        return new
+
     def __str__(self) -> str:
+        parts = {
+            "survival": f"log HR ~ {self.log_hr} with the source's control hazards",
+            "response": f"treatment response rate ~ {self.treatment_rate} with the source's control rate",
+        }
+        vague = "; ".join(parts[e] for e in self._endpoints)
         return (
             f"robust mixture: weight {self.weight:g} on the source posterior, {1 - self.weight:g} on a "
-            f"vague component (log HR ~ {self.log_hr} with the source's control hazards; treatment "
-            f"response rate ~ {self.treatment_rate} with the source's control rate)"
+            f"vague component ({vague})"
         )
 
 

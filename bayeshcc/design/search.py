@@ -1,8 +1,9 @@
 """Sample-size search: the smallest number of events or patients that reaches a power or assurance.
 
 :func:`find_sample_size` simulates a coarse grid of sizes, fits a probit curve of success on the
-square root of the size, and spends further trials near where the curve crosses the target; the
-chosen size, its probability of success and the curve all carry their Monte Carlo error.
+square root of the size (levelling off below 1 for assurance), and spends further trials near where
+the curve crosses the target; the chosen size, its probability of success and the curve all carry
+their Monte Carlo error.
 Analytic starting points: :func:`~bayeshcc.design.spending.required_events` and
 :func:`~bayeshcc.design.spending.required_patients`.
 """
@@ -16,9 +17,9 @@ from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from bayeshcc import _random
+from bayeshcc.design._curve import SuccessCurve
 from bayeshcc.design._validate import _int, _number
 from bayeshcc.design.engines import Engine
 from bayeshcc.design.scenario import Scenario
@@ -70,6 +71,18 @@ def _check(design, scenario, target, vary, lower, upper, n_trials, grid, rounds)
     value = _number("find_sample_size.target[1]", target[1])
     if not 0 < value < 1:
         raise SpecError(f"find_sample_size.target[1]: expected a probability in (0, 1), got {target[1]!r}")
+    if target[0] == "power" and scenario.prior is not None:
+        raise SpecError(
+            f"find_sample_size.target: {tuple(target)!r} with a design-prior scenario ({scenario}); power is "
+            "the probability of success at one fixed truth: use ('assurance', p) to average over the design "
+            "prior, or scenario.at_median() for power at its median truth"
+        )
+    if target[0] == "assurance" and scenario.prior is None:
+        raise SpecError(
+            f"find_sample_size.target: {tuple(target)!r} with a fixed scenario ({scenario}); assurance "
+            "averages the probability of success over a design prior (Scenario.from_fit or "
+            "Scenario.from_prior): use ('power', p) for a fixed truth"
+        )
     if vary not in ("events", "n_patients"):
         raise SpecError(f"find_sample_size.vary: expected 'events' or 'n_patients', got {vary!r}")
     lo, hi = _int("find_sample_size.lower", lower), _int("find_sample_size.upper", upper)
@@ -94,59 +107,6 @@ def _check(design, scenario, target, vary, lower, upper, n_trials, grid, rounds)
         except SpecError as err:
             raise SpecError(f"find_sample_size.{name}: {vary}={size} gives an invalid design: {err}") from None
     return str(target[0]), value
-
-
-def _probit(size: np.ndarray, wins: np.ndarray, trials: np.ndarray):
-    """Probit regression of success on sqrt(size) (aggregated binomial, IRLS): coefficients, covariance."""
-    x = np.sqrt(size)
-    centre, scale = x.mean(), max(x.std(), 1e-9)
-    X = np.column_stack([np.ones_like(x), (x - centre) / scale])
-    p = np.clip((wins + 0.5) / (trials + 1), 1e-6, 1 - 1e-6)
-    beta = np.linalg.lstsq(X, stats.norm.ppf(p), rcond=None)[0]
-    for _ in range(50):
-        eta = X @ beta
-        mu = np.clip(stats.norm.cdf(eta), 1e-12, 1 - 1e-12)
-        dmu = np.maximum(stats.norm.pdf(eta), 1e-300)
-        w = trials * dmu**2 / (mu * (1 - mu))
-        z = eta + (wins / trials - mu) / dmu
-        info = X.T @ (w[:, None] * X)
-        new = np.linalg.solve(info, X.T @ (w * z))
-        done = np.max(np.abs(new - beta)) < 1e-10
-        beta = new
-        if done:
-            break
-    return beta, np.linalg.inv(info), centre, scale
-
-
-class _Curve:
-    """The fitted probit curve, ``P(success | size)``, with its Monte Carlo standard error."""
-
-    def __init__(self, size, wins, trials) -> None:
-        self.window = (float(size.min()), float(size.max()))
-        self.beta, self.cov, self.centre, self.scale = _probit(size, wins, trials)
-
-    def _design(self, s: np.ndarray) -> np.ndarray:
-        s = np.atleast_1d(np.asarray(s, float))
-        return np.column_stack([np.ones_like(s), (np.sqrt(s) - self.centre) / self.scale])
-
-    def predict(self, s) -> tuple[np.ndarray, np.ndarray]:
-        X = self._design(s)
-        eta = X @ self.beta
-        se = np.sqrt(np.einsum("ij,jk,ik->i", X, self.cov, X))
-        return stats.norm.cdf(eta), stats.norm.pdf(eta) * se
-
-    def crossing(self, target: float) -> tuple[float, float]:
-        """Size where the curve equals ``target`` and its standard error (delta method); NaN if flat."""
-        b0, b1 = self.beta
-        if b1 <= 0:
-            return math.nan, math.nan
-        u = (stats.norm.ppf(target) - b0) / b1
-        root = self.centre + self.scale * u
-        if root <= 0:
-            return 0.0, math.nan
-        grad_u = np.array([-1 / b1, -u / b1])
-        se_root = self.scale * math.sqrt(grad_u @ self.cov @ grad_u)
-        return root**2, 2 * root * se_root
 
 
 def _proportion(wins: float, n: float) -> tuple[float, float]:
@@ -178,6 +138,15 @@ class SampleSizeResult:
         ``p_fitted``.
     fitted : pandas.DataFrame
         The fitted curve on a fine grid of the sizes it was fitted to: ``size, p_success, mcse``.
+    model : str
+        The form fitted (see :func:`find_sample_size`, Notes).
+    level : float
+        The probability of success the fitted curve tends to as the size grows (assurance: at
+        most the design prior's probability of benefit plus the type I error).
+    lack_of_fit : float
+        p-value of the Pearson test of the fitted curve against the simulated points it was
+        fitted to (NaN without degrees of freedom); every MCSE above already includes the
+        widening by the Pearson dispersion when it exceeds 1.
     design : TrialDesign or None
         The design at ``size``.
     engine, seed
@@ -194,6 +163,9 @@ class SampleSizeResult:
     vary: str
     curve: pd.DataFrame
     fitted: pd.DataFrame
+    model: str
+    level: float
+    lack_of_fit: float
     design: TrialDesign | None
     engine: str
     seed: object
@@ -212,9 +184,14 @@ class SampleSizeResult:
             f"fitted curve crosses {value:g} at {self.crossing:.1f} (MCSE {self.size_mcse:.1f})",
             "below_lower": f"{kind} {value:g} is already reached at lower={self.size} {what} "
             f"({self.p_success:.3f}, MCSE {self.mcse:.3f}); the smallest size may be below it",
-            "above_upper": f"{kind} {value:g} is not reached by upper={self.curve['size'].max()} {what}",
+            "above_upper": f"{kind} {value:g} is not reached by upper={self.curve['size'].max()} {what}"
+            + (f" (the fitted curve levels off at {self.level:.3f})" if kind == "assurance" and self.level < value
+               else ""),
             "flat": f"{kind} does not increase with {what} over the range searched",
         }[self.status]
+        if self.lack_of_fit < 0.01:
+            head += (f"\nThe fitted curve misses the simulated points (lack-of-fit p = {self.lack_of_fit:.2g}): "
+                     "its MCSEs are widened by the dispersion; check the points against the curve (plot)")
         return f"SampleSizeResult ({self.engine} engine, seed {self.seed}): {head}\n{self.curve.to_string(index=False)}"
 
 
@@ -239,8 +216,9 @@ def find_sample_size(
     design : TrialDesign
         The design to resize (see :func:`resize`); every other field is kept.
     scenario : Scenario
-        Fixed effects (``target=("power", p)``) or a design prior (``("assurance", p)``); the
-        probability of success is what :func:`~bayeshcc.simulate` reports either way.
+        Fixed effects with ``target=("power", p)``, a design prior with ``("assurance", p)``
+        (SpecError naming ``target`` otherwise); the probability of success is what
+        :func:`~bayeshcc.simulate` reports either way.
     target : ("power" or "assurance", float), default ("power", 0.9)
     vary : {"events", "n_patients"}, default "events"
     lower, upper : int
@@ -262,12 +240,22 @@ def find_sample_size(
 
     Notes
     -----
-    Success is modelled as :math:`\\Phi(\\beta_0 + \\beta_1 \\sqrt{\\text{size}})`, exact under the
-    normal approximation for a fixed effect (power :math:`\\Phi(|\\log \\mathrm{HR}| \\sqrt{p(1-p)d}
-    - z_{1-\\alpha})`), fitted by maximum likelihood to every simulated trial within the bracket
-    around the crossing (the coarse grid points either side of it and the refinement points); the
-    standard errors come from its covariance (delta method). Each refinement adds trials where the
-    curve crosses the target, which is where its error matters.
+    Power is modelled as :math:`\\Phi(a + b \\sqrt{\\text{size}})`, the normal-approximation form
+    for a fixed effect and one analysis (power :math:`\\Phi(|\\log \\mathrm{HR}| \\sqrt{p(1-p)d} -
+    z_{1-\\alpha})`; approximate with interim looks or an informative analysis prior), fitted to the
+    simulated trials within the bracket around the crossing (the coarse points either side of it,
+    one more beyond each, and the refinement points), where a probit line in the square root of
+    the size is close to any smooth power curve. Assurance levels off below 1, at the design
+    prior's probability of benefit (plus the type I error), so it is modelled as
+    :math:`\\Phi((a + b \\sqrt{\\text{size}}) / \\sqrt{1 + c\\, \\text{size}})`, :math:`c \\ge 0`,
+    fitted to every simulated size: the form of the normal-approximation assurance under a normal
+    design prior on the log hazard ratio (O'Hagan, Stevens and Campbell 2005), approximate for
+    other design priors (a mixture, a response endpoint). Both are binomial maximum-likelihood
+    fits with half a success and half a failure added at each size (finite when proportions are 0,
+    1 or separated); the standard errors come from the inverse Fisher information (delta method),
+    widened by the Pearson dispersion when the curve fits the simulated points worse than
+    binomial noise (``lack_of_fit`` reports the test). Each refinement adds trials where the curve
+    crosses the target, which is where its error matters.
     """
     kind, value = _check(design, scenario, target, vary, lower, upper, n_trials, grid, rounds)
     root = _random.seed_sequence(seed)
@@ -290,17 +278,19 @@ def find_sample_size(
     for s in coarse:
         run(int(s))
 
-    def fit() -> _Curve:
+    def fit() -> SuccessCurve:
         sizes = np.array(sorted(runs))
-        p = np.array([wins[s] / runs[s] for s in sizes])
-        below, above = coarse[p[np.isin(sizes, coarse)] < value], coarse[p[np.isin(sizes, coarse)] >= value]
-        lo = below.max() if below.size else sizes.min()
-        hi = above[above > lo].min() if (above > lo).any() else sizes.max()
-        lo = coarse[max(0, np.searchsorted(coarse, lo) - 1)]  # one grid point beyond each side
-        hi = coarse[min(len(coarse) - 1, np.searchsorted(coarse, hi) + 1)]
-        use = sizes[(sizes >= lo) & (sizes <= hi)]
-        return _Curve(use.astype(float), np.array([wins[s] for s in use], float),
-                      np.array([runs[s] for s in use], float))
+        use = sizes
+        if kind == "power":  # the bracket around the crossing: one coarse point beyond each side
+            p = np.array([wins[s] / runs[s] for s in coarse])
+            below, above = coarse[p < value], coarse[p >= value]
+            lo = below.max() if below.size else sizes.min()
+            hi = above[above > lo].min() if (above > lo).any() else sizes.max()
+            lo = coarse[max(0, np.searchsorted(coarse, lo) - 1)]
+            hi = coarse[min(len(coarse) - 1, np.searchsorted(coarse, hi) + 1)]
+            use = sizes[(sizes >= lo) & (sizes <= hi)]
+        return SuccessCurve(use, np.array([wins[s] for s in use], float), np.array([runs[s] for s in use], float),
+                            plateau=kind == "assurance")
 
     curve = fit()
     for _ in range(rounds):
@@ -312,14 +302,15 @@ def find_sample_size(
             run(int(min(max(s, lower), upper)))
         curve = fit()
     cross, size_se = curve.crossing(value)
-    if not np.isfinite(cross):
-        status, size = "flat", None
-    elif cross > upper:
-        status, size = "above_upper", None
-    elif cross <= lower:
+    observed = np.array([wins[s] / runs[s] for s in sorted(runs)])
+    if curve.predict(lower)[0][0] >= value:
         status, size = "below_lower", lower
+    elif np.isfinite(cross):
+        status, size = ("found", max(lower, int(math.ceil(cross - 1e-9)))) if cross <= upper else ("above_upper", None)
+    elif curve.increasing() or np.all(observed < value):
+        status, size = "above_upper", None  # the curve levels off below the target, or never nears it
     else:
-        status, size = "found", int(math.ceil(cross - 1e-9))
+        status, size = "flat", None
     p_hat, mcse = (math.nan, math.nan) if size is None else (float(v[0]) for v in curve.predict(size))
     sizes = np.array(sorted(runs))
     rows = [(s, *_proportion(wins[s], runs[s]), runs[s]) for s in sizes]
@@ -330,6 +321,6 @@ def find_sample_size(
     fitted = pd.DataFrame({"size": fine, "p_success": pf, "mcse": sf})
     return SampleSizeResult(
         size=size, p_success=p_hat, mcse=mcse, crossing=float(cross), size_mcse=float(size_se), status=status,
-        target=(kind, value), vary=vary, curve=table, fitted=fitted,
-        design=None if size is None else resize(design, vary, size), engine=engine_name, seed=seed,
+        target=(kind, value), vary=vary, curve=table, fitted=fitted, model=curve.label, level=curve.level(),
+        lack_of_fit=curve.lack_of_fit, design=None if size is None else resize(design, vary, size), engine=engine_name, seed=seed,
     )

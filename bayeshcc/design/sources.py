@@ -169,6 +169,8 @@ def prior_from_fit(fit, *, arms: Mapping[str, str] | None, discount: Discount | 
         arrays = {k: (v[pick] if isinstance(v, np.ndarray) else v) for k, v in arrays.items()}
     if isinstance(discount, RobustMixture):
         arrays = _mix(arrays, discount, rng)
+        discount = discount._for_source(e for e, key in (("survival", "control_hazards"),
+                                                          ("response", "response_rates")) if key in arrays)
     return DesignPrior(
         cutpoints=arrays.get("cutpoints", (0.0,)),
         control_hazards=arrays.get("control_hazards"),

@@ -228,8 +228,10 @@ def required_events(
         Group-sequential looks: a number of equally spaced looks or the information fractions
         (ending at 1). None: a single analysis.
     spending : {"obrien_fleming", "pocock"} or sequence of float, default "obrien_fleming"
-        Alpha spending of the efficacy bounds (Lan-DeMets forms, or cumulative alpha per look);
-        used with ``looks``. No futility bound.
+        Alpha spending of the efficacy bounds (Lan-DeMets forms, or cumulative alpha per look, one
+        value per look ending at ``alpha``). No futility bound. Always validated (SpecError naming
+        ``spending``); with a single analysis every spending spends all of ``alpha`` there, so the
+        events are Schoenfeld's whatever the (valid) spending.
 
     Returns
     -------
@@ -258,13 +260,11 @@ def required_events(
         raise SpecError(f"power: expected a power above alpha={alpha:g}, got {power!r}")
     p = _allocation("allocation", allocation)
     fixed = (stats.norm.isf(alpha) + stats.norm.ppf(power)) ** 2 / (p * (1 - p) * math.log(hr) ** 2)
-    if looks is None:
-        return float(fixed)
-    t = information_fractions(looks)
+    t = np.ones(1) if looks is None else information_fractions(looks)
+    cum = cumulative_alpha(t, alpha, spending)  # validated with or without looks
     if t.size == 1:
         return float(fixed)
-    bounds = efficacy_bounds(t, cumulative_alpha(t, alpha, spending))
-    return float(fixed * inflation_factor(t, bounds, alpha, power))
+    return float(fixed * inflation_factor(t, efficacy_bounds(t, cum), alpha, power))
 
 
 def required_patients(

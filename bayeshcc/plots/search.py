@@ -38,7 +38,7 @@ def plot_sample_size(result: SampleSizeResult, *, ax: Axes | None = None) -> Axe
     c, f = result.curve, result.fitted
     ax.errorbar(c["size"], c["p_success"], yerr=2 * c["mcse"], fmt="o", color="tab:blue",
                 capsize=3, label="simulated (+/- 2 MCSE)")
-    ax.plot(f["size"], f["p_success"], color="tab:orange", label="fitted (probit in sqrt size)")
+    ax.plot(f["size"], f["p_success"], color="tab:orange", label=f"fitted ({result.model})")
     ax.fill_between(f["size"], f["p_success"] - 2 * f["mcse"], f["p_success"] + 2 * f["mcse"],
                     color="tab:orange", alpha=0.25, linewidth=0)
     ax.axhline(value, color="0.4", linestyle="--", label=f"target {kind} {value:g}")
@@ -62,8 +62,8 @@ def plot_critical_hr(result: CalibrationResult, *, ax: Axes | None = None) -> Ax
     Returns
     -------
     matplotlib.axes.Axes
-        The normal-approximation critical HR per look (line) and the simulated one (markers),
-        against the events at each look.
+        The normal-approximation critical HR per look (line; absent for a rule on another
+        quantity) and the simulated one (markers), against the events at each look.
     """
     import matplotlib.pyplot as plt
 
@@ -73,12 +73,16 @@ def plot_critical_hr(result: CalibrationResult, *, ax: Axes | None = None) -> Ax
     ax.plot(t["events"], t["critical_hr"], "o-", color="tab:blue", label="normal approximation")
     ax.plot(t["events"], t["critical_hr_simulated"], "x", color="tab:red", markersize=9,
             label="simulated (best-separating observed HR)")
-    for events, hr, look in zip(t["events"], t["critical_hr"], t.index, strict=True):
-        ax.annotate(f"look {look}", (events, hr), textcoords="offset points", xytext=(4, -12),
-                    fontsize="small")
+    at = t["critical_hr"].where(np.isfinite(t["critical_hr"]), t["critical_hr_simulated"])
+    for events, hr, look in zip(t["events"], at, t.index, strict=True):
+        if np.isfinite(hr):
+            ax.annotate(f"look {look}", (events, hr), textcoords="offset points", xytext=(4, -12),
+                        fontsize="small")
     ax.axhline(1.0, color="0.6", linestyle=":")
     ax.set_xlabel("events at the look")
     ax.set_ylabel("critical observed hazard ratio")
-    ax.set_ylim(0, max(1.05, float(np.nanmax(t["critical_hr"])) + 0.05))
+    shown = t[["critical_hr", "critical_hr_simulated"]].to_numpy(float)
+    shown = shown[np.isfinite(shown)]
+    ax.set_ylim(0, max(1.05, float(shown.max()) + 0.05 if shown.size else 1.05))
     ax.legend(loc="lower right", fontsize="small")
     return ax

@@ -76,11 +76,21 @@ def test_sas_seqdesign_patients():
         ({"hazard_ratio": 0.7, "looks": [0.5, 0.9]}, "looks: expected strictly increasing information"),
         ({"hazard_ratio": 0.7, "looks": 0}, "looks: expected an integer >= 1"),
         ({"hazard_ratio": 0.7, "allocation": (1, 0)}, r"allocation\[1\]: expected an integer >= 1"),
+        # the spending is validated without looks too (it was ignored there, even when invalid)
+        ({"hazard_ratio": 0.7, "spending": "linear"}, "spending: unknown spending 'linear'"),
+        ({"hazard_ratio": 0.7, "looks": 1, "spending": [0.01, 0.025]}, "spending: expected 1 cumulative alpha"),
+        ({"hazard_ratio": 0.7, "spending": [0.02]}, r"spending: expected .* ending at alpha=0.025"),
     ],
 )
 def test_required_events_errors(kwargs, match):
     with pytest.raises(bh.SpecError, match=match):
         bh.required_events(**kwargs)
+
+
+@pytest.mark.parametrize("spending", ["obrien_fleming", "pocock", [0.025]])
+def test_one_analysis_spends_all_alpha_whatever_the_spending(spending):
+    assert bh.required_events(0.7, spending=spending) == pytest.approx(330.3779, abs=1e-4)
+    assert bh.required_events(0.7, looks=[1.0], spending=spending) == bh.required_events(0.7)
 
 
 def test_find_sample_size_lands_on_schoenfeld():

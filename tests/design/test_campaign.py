@@ -223,3 +223,19 @@ def test_fingerprints_do_not_depend_on_the_process(tmp_path):
     assert _store.fingerprint(bh.Scenario.fixed(median=10, hazard_ratio=0.6)) == _store.fingerprint(ALT)
     assert _store.fingerprint(ALT) != _store.fingerprint(NULL)
     assert _store.canonical(bh.LogNormal(0, 1)) == _store.canonical(bh.LogNormal(0.0, 1.0))
+
+
+def test_a_rule_used_elsewhere_still_resumes_its_campaign(tmp_path):
+    """LogRank caches its bounds per design under ``_bounds``; caches are not part of a fingerprint,
+    so the campaign is the same after the rule was used on another design (it was refused)."""
+    rule = bh.LogRank(spending="obrien_fleming")
+    design = dataclasses.replace(DESIGN, success=rule, futility=None)
+    first = bh.run_campaign(design, ALT, n_trials=40, seed=3, directory=tmp_path, progress=False)
+    before = _store.fingerprint(design)
+    rule.bounds(dataclasses.replace(DESIGN, analyses=[bh.Analysis(events=30), bh.Analysis(events=90)]))
+    assert len(rule._bounds) == 2  # the cache holds the other design's bounds too
+    assert _store.fingerprint(design) == before
+    again = bh.run_campaign(design, ALT, n_trials=40, seed=3, directory=tmp_path, progress=False)
+    xr.testing.assert_identical(first.trials, again.trials)
+    # a value that changes results still changes the fingerprint
+    assert _store.fingerprint(dataclasses.replace(design, success=bh.LogRank(spending="pocock"))) != before

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 import bayeshcc as bh
+import bayeshcc.design._store as _store
 from bayeshcc.data import SurvivalData
 from bayeshcc.design import Accrual, Analysis, PosteriorProbability, Scenario, TrialDesign, simulate
 from bayeshcc.design.design_prior import DesignPrior, average_hazard_ratio
@@ -265,3 +266,18 @@ def test_a_power_prior_refit_of_a_real_survival_fit_widens_the_hazard_ratio():
     assert 1.15 < ratio < 1.68
     assert abs(np.log(half.hazard_ratios[0]) - np.log(full.hazard_ratios[0])) < 0.1
     assert half.prior.n_draws == 2000 and "a0=0.5" in str(half)
+
+
+def test_a_mixture_describes_only_the_components_of_its_source(survival_fit, response_fit):
+    """A survival source has no response component to describe (it said 'treatment response rate ~
+    Beta(1, 1)' in every output), and a response source no log HR."""
+    mix = RobustMixture(weight=0.5, log_hr=bh.Normal(0, 0.5))
+    surv = Scenario.from_fit(survival_fit, discount=mix, seed=2)
+    resp = Scenario.from_fit(response_fit, discount=mix, seed=2)
+    r = simulate(response_design(), resp, n_trials=50, seed=1, progress=False)
+    for text in (str(surv), str(surv.prior.discount), repr(surv.prior)):
+        assert "log HR ~ Normal(mu=0, sigma=0.5)" in text and "response rate" not in text
+    for text in (str(resp), r.trials.attrs["discount"]):
+        assert "treatment response rate ~ Beta(alpha=1, beta=1)" in text and "log HR" not in text
+    assert "log HR" in str(mix) and "response rate" in str(mix)  # not yet applied: both components
+    assert surv.prior.discount == mix and _store.fingerprint(surv.prior.discount) == _store.fingerprint(mix)

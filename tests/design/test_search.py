@@ -2,6 +2,7 @@
 behaviour and errors (published numbers: tests/conformance/test_sample_size.py)."""
 
 import math
+from types import SimpleNamespace
 
 import matplotlib
 
@@ -10,9 +11,12 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
+from scipy import optimize, stats
 
 import bayeshcc as bh
+import bayeshcc.design.search as search
 from bayeshcc.design import Accrual, Analysis, PosteriorProbability, Scenario, TrialDesign
+from bayeshcc.design._curve import SuccessCurve
 from bayeshcc.design.search import resize
 
 RULE = PosteriorProbability("hazard_ratio", "<", 1, threshold=0.975)
@@ -117,3 +121,141 @@ def test_calibrate_over_a_null_grid_and_plot():
     ax = res.plot()
     assert len(ax.lines) >= 2
     plt.close(ax.figure)
+
+
+# -- the fitted success curve: separation, saturation, assurance ---------------------------------
+
+MU, TAU = math.log(0.7), 0.3  # design prior of the log HR for the assurance checks
+
+
+def ohagan_assurance(events):
+    """O'Hagan, Stevens and Campbell (2005): one look, vague analysis prior, 1:1, one-sided 0.025."""
+    info = 0.25 * np.asarray(events, float)
+    return stats.norm.cdf((-MU * np.sqrt(info) - stats.norm.isf(0.025)) / np.sqrt(1 + TAU**2 * info))
+
+
+def fake_simulate(probability):
+    """A stand-in for simulate: binomial successes at ``probability(final events)`` from the seed."""
+
+    def run(design, scenario, *, n_trials, seed, engine, progress):
+        wins = np.random.default_rng(seed).binomial(n_trials, probability(design.analyses[-1].events))
+        decision = np.r_[np.ones(wins), np.zeros(n_trials - wins)]
+        return SimpleNamespace(trials={"decision": SimpleNamespace(values=decision)})
+
+    return run
+
+
+@pytest.mark.parametrize("plateau", [False, True])
+@pytest.mark.parametrize("wins", [[0, 0, 0], [200, 200, 200], [0, 0, 200], [0, 100, 200], [0, 200, 200]])
+def test_success_curve_is_finite_when_proportions_saturate_or_separate(wins, plateau):
+    """These made the probit IRLS solve a singular system; the penalised fit stays finite."""
+    size = np.array([200.0, 400.0, 600.0])
+    curve = SuccessCurve(size, np.array(wins, float), np.full(3, 200.0), plateau=plateau)
+    assert np.all(np.isfinite(curve.theta)) and np.all(np.isfinite(curve.cov))
+    p, se = curve.predict(size)
+    assert np.all(np.abs(p - np.array(wins) / 200) < 0.05) and np.all(np.isfinite(se))
+    cross, _ = curve.crossing(0.5)
+    if wins[0] < 100 <= wins[-1]:  # the curve rises through 0.5 between the sizes either side of it
+        first = size[np.array(wins) >= 100][0]
+        assert size[0] < cross <= first
+    else:
+        assert math.isnan(cross)
+
+
+def test_find_sample_size_reports_saturated_curves_without_a_linear_algebra_error():
+    """HR 0.3 between 200 and 600 events: every trial succeeds (formerly numpy's LinAlgError)."""
+    d = design(n=800)
+    res = bh.find_sample_size(d, Scenario.fixed(median=12, hazard_ratio=0.3), lower=200, upper=600,
+                              n_trials=200, seed=1)
+    assert res.status == "below_lower" and res.size == 200
+    assert (res.curve["p_success"] == 1).all()
+
+
+@pytest.mark.parametrize(
+    ("probability", "status"),
+    [(lambda d: 0.0, "above_upper"), (lambda d: 1.0, "below_lower"), (lambda d: float(d >= 450), "found")],
+)
+def test_find_sample_size_on_degenerate_curves(monkeypatch, probability, status):
+    monkeypatch.setattr(search, "simulate", fake_simulate(probability))
+    res = bh.find_sample_size(design(n=800), Scenario.fixed(median=12, hazard_ratio=0.7), lower=200, upper=600,
+                              n_trials=200, seed=1, grid=3)
+    assert res.status == status
+    if status == "found":  # a step between the last failing and the first succeeding size simulated
+        fails = res.curve.loc[res.curve["p_success"] < 0.9, "size"].max()
+        assert fails < res.size <= res.curve.loc[res.curve["p_success"] >= 0.9, "size"].min()
+
+
+@pytest.mark.parametrize(("target", "seed"), [(0.7, 1), (0.75, 2), (0.8, 3)])
+def test_assurance_search_lands_on_the_exact_ohagan_size(monkeypatch, target, seed):
+    """With the exact normal-approximation assurance as the simulator (binomial noise, fixed seed),
+    the crossing lies within 4 of its reported MCSEs of the true size (420, 701, 1521 events).
+    The former probit, which tends to 1, gave 603, 923 and 1679 here (z = 9.6, 9.5, 1.3)."""
+    monkeypatch.setattr(search, "simulate", fake_simulate(ohagan_assurance))
+    truth = optimize.brentq(lambda d: ohagan_assurance(d) - target, 1, 1e5)
+    prior = Scenario.from_prior(median=12, log_hr=bh.Normal(MU, TAU), draws=100, seed=1)
+    res = bh.find_sample_size(design(n=5000), prior, target=("assurance", target), lower=100, upper=3000,
+                              n_trials=1000, seed=seed)
+    assert res.status == "found"
+    assert res.size_mcse < 0.12 * truth  # precise enough for the check to mean something
+    assert abs(res.crossing - truth) < 4 * res.size_mcse
+    # The fitted level is the design prior's P(HR < 1) = Phi(-mu / tau) = 0.883, within its error.
+    assert abs(res.level - stats.norm.cdf(-MU / TAU)) < 0.05
+
+
+def test_assurance_search_reports_a_target_above_the_level(monkeypatch):
+    """Assurance 0.95 is beyond what this design prior allows (it levels off at 0.883)."""
+    monkeypatch.setattr(search, "simulate", fake_simulate(ohagan_assurance))
+    prior = Scenario.from_prior(median=12, log_hr=bh.Normal(MU, TAU), draws=100, seed=1)
+    res = bh.find_sample_size(design(n=5000), prior, target=("assurance", 0.95), lower=100, upper=3000,
+                              n_trials=1000, seed=1)
+    assert res.status == "above_upper" and res.size is None
+    assert "levels off at 0.8" in str(res)
+
+
+def test_target_kind_must_match_the_scenario():
+    prior = Scenario.from_prior(median=12, log_hr=bh.Normal(MU, TAU), draws=100, seed=1)
+    args = {"lower": 100, "upper": 500, "n_trials": 100, "seed": 1}
+    with pytest.raises(bh.SpecError, match=r"find_sample_size.target: \('power', 0.9\) with a design-prior"):
+        bh.find_sample_size(design(), prior, target=("power", 0.9), **args)
+    with pytest.raises(bh.SpecError, match=r"find_sample_size.target: \('assurance', 0.8\) with a fixed"):
+        bh.find_sample_size(design(), Scenario.fixed(median=12, hazard_ratio=0.7), target=("assurance", 0.8), **args)
+
+
+# -- calibrate: the critical HR follows the rule; the null scenario has no benefit ----------------
+
+
+def test_critical_hr_uses_the_rules_value():
+    """P(HR < 0.8 | data) > c with a vague prior: met when the observed HR is below
+    0.8 exp(-z / sqrt(D / 4)) (it was exp(-z / sqrt(D / 4)), as if the value were 1)."""
+    rule = PosteriorProbability("hazard_ratio", "<", 0.8, threshold=0.975)
+    d = TrialDesign(control="C", treatment="T", n_patients=600, accrual=Accrual(duration=24),
+                    analyses=[Analysis(events=300)], success=rule)
+    res = bh.calibrate(d, Scenario.fixed(median=9, hazard_ratio=0.8), n_trials=2000, seed=5)
+    t = res.table
+    assert t["critical_hr"].iloc[0] == pytest.approx(0.8 * math.exp(-t["critical_z"].iloc[0] / math.sqrt(75)))
+    assert abs(t["critical_hr"].iloc[0] - t["critical_hr_simulated"].iloc[0]) < 0.02
+
+
+def test_critical_hr_is_nan_for_other_quantities_and_mirrored_for_greater():
+    from bayeshcc.design.calibrate import _critical_hr
+
+    rules = [PosteriorProbability("hazard_ratio", ">", 1.2, threshold=0.9),
+             PosteriorProbability("rmst_difference", ">", 0, threshold=0.9, tau=12),
+             PosteriorProbability("hazard_ratio", "<", 1, threshold=0.9, interval=0)]
+    out = _critical_hr(rules, np.full(3, 1.5), 0.5, np.full(3, 100.0))
+    assert out[0] == pytest.approx(1.2 * math.exp(1.5 / 5)) and np.isnan(out[1:]).all()
+
+
+def test_calibrate_refuses_a_null_scenario_with_benefit():
+    d = design([Analysis(events=150), Analysis(events=300)])
+    with pytest.raises(bh.SpecError, match=r"null_scenario: hazard ratio\(s\) \[0.7\] all < 1"):
+        bh.calibrate(d, Scenario.fixed(median=9, hazard_ratio=0.7), seed=1)
+    with pytest.raises(bh.SpecError, match=r"calibrate.null_grid\[0\]: hazard ratio\(s\) \[0.6, 0.9\]"):
+        bh.calibrate(d, Scenario.fixed(median=9, hazard_ratio=1.0), seed=1,
+                     null_grid=[Scenario.fixed(median=9, cutpoints=[0, 3], hazard_ratio=[0.6, 0.9])])
+    # a delayed effect with no benefit in its first period is a legitimate (if odd) null
+    late = Scenario.fixed(median=9, cutpoints=[0, 3], hazard_ratio=[1.0, 0.9])
+    bh.calibrate(d, late, n_trials=100, seed=1)
+    prior = Scenario.from_prior(median=9, log_hr=bh.Normal(math.log(0.7), 0.1), draws=100, seed=1)
+    with pytest.warns(UserWarning, match=r"null_scenario: a design prior with 100% of its truths < 1"):
+        bh.calibrate(d, prior, n_trials=100, seed=1)
