@@ -85,6 +85,10 @@ def _fit(args: argparse.Namespace) -> int:
         t = fit.timings
         print(f"sampler={fit.sampler} seed={fit.seed} compile {t.get('compile', 0):.1f} s, sampling {t.get('sample', 0):.2f} s")
         with pd.option_context("display.width", 160, "display.max_columns", 20):
+            coefficients = job.coefficients(key)
+            if coefficients is not None:
+                print("Coefficients:")
+                print(coefficients.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
             if key in job.comparisons:
                 print(job.comparisons[key])
             evidence = fit.evidence() if hasattr(fit, "evidence") else None

@@ -110,6 +110,8 @@ def test_response_spec_fits_both_criteria_with_both_models(tmp_path, capsys):
         assert f"== {key} ==" in out, key
     assert "sampler=exact" in out and "sampler=pymc" in out
     summary = pd.read_csv(tmp_path / "summary.csv")
+    assert set(zip(summary["model"], summary["not_evaluated"], strict=True)) == {
+        ("binomial_response", "counted as non-responders"), ("ordinal_response", "excluded")}
     assert set(zip(summary["dataset"], summary["model"], strict=True)) == {
         (c, m) for c in ("RECIST", "mRECIST") for m in ("binomial_response", "ordinal_response")}
     rd = summary[summary.quantity == "risk_difference"].set_index("dataset")["mean"]
@@ -139,3 +141,31 @@ def test_failed_diagnostics_are_reported_with_exit_1(capsys):
     out = capsys.readouterr().out
     assert status == 1
     assert "Diagnostics: FAILED" in out and "ess_bulk" in out
+
+
+def test_a_cox_spec_writes_and_prints_the_per_term_hazard_ratios(mock_sampler, tmp_path, capsys):
+    import warnings
+
+    import numpy as np
+
+    import bayeshcc as bh
+
+    log_hr = np.log([0.3, 0.5, 0.7])
+
+    def draw(model, prepared, chains, draws, rng):
+        k, s = len(prepared.coords["interval"]), len(prepared.coords["stratum"])
+        noise = rng.normal(0, 0.01, (chains, draws, len(log_hr)))
+        return {"baseline_hazard": np.full((chains, draws, s, k), 0.1), "log_hr": log_hr + noise}
+
+    mock_sampler(draw)
+    spec = Path(__file__).resolve().parents[1] / "models" / "huang2022_os_adjusted.toml"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", bh.ConvergenceWarning)
+        main(["fit", str(spec), "--out", str(tmp_path), "--draws", "50", "--chains", "2"])
+    out = capsys.readouterr().out
+    assert "Coefficients:" in out
+    table = pd.read_csv(tmp_path / "coefficients.csv")
+    assert table["data_note"].str.startswith("SYNTHETIC").all()
+    assert {"term", "scale", "median", "p_hr_below_1"} <= set(table.columns)
+    pvtt = table[table["term"].astype(str).str.contains("pvtt")].set_index("scale")["median"]
+    assert pvtt["HR"] == pytest.approx(0.5, rel=0.05) and pvtt["log HR"] == pytest.approx(np.log(0.5), abs=0.03)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import numbers
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -21,7 +20,12 @@ from bayeshcc.data._checks import (
     require_numeric,
     require_rows,
 )
-from bayeshcc.data._covariates import check_covariate_names, covariate_column
+from bayeshcc.data._covariates import (
+    check_covariate_names,
+    covariate_column,
+    event_column,
+    frame_labels,
+)
 from bayeshcc.errors import DataError, format_rows
 
 __all__ = ["SurvivalData", "check_arms"]
@@ -54,8 +58,12 @@ class SurvivalData(NamedControl):
     time_unit : str
     control : str or None
         The control arm, where the data name one (:meth:`with_control`); models default to it.
+    row_labels : tuple or None
+        Index label of each row of ``frame`` in the frame given to :meth:`from_frame` (None: the
+        labels are the positions 0, 1, ...); every message about rows names these labels.
     dropped_rows : tuple
-        Positions a model left out for missing covariates (``CoxPH(..., missing="drop")``).
+        Row labels (as ``row_labels``) a model left out for missing covariates
+        (``CoxPH(..., missing="drop")``).
     """
 
     frame: pd.DataFrame
@@ -64,6 +72,7 @@ class SurvivalData(NamedControl):
     time_unit: str = "time units"
     control: str | None = None
     dropped_rows: tuple = ()
+    row_labels: tuple | None = None
 
     @classmethod
     def from_frame(
@@ -138,7 +147,7 @@ class SurvivalData(NamedControl):
         require_columns(df, cols, what=what)
         require_rows(df, what=what, expected="one row per patient")
         t = require_finite_nonnegative(df, time, what=what)
-        ev = _event_column(df, event, what=what)
+        ev = event_column(df, event, what=what)
         if arm is None:
             arm_values = np.full(len(df), SINGLE_ARM, dtype=object)
         else:
@@ -171,7 +180,7 @@ class SurvivalData(NamedControl):
         for c in covariates:
             out[c] = covariate_column(df, c, missing=missing_covariates, what=what)
         out.index = pd.RangeIndex(len(out))
-        return cls(frame=out, arms=order, covariates=covariates, time_unit=time_unit)
+        return cls(frame=out, arms=order, covariates=covariates, time_unit=time_unit, row_labels=frame_labels(df))
 
     # -- views ------------------------------------------------------------------------------
     @property
@@ -374,27 +383,3 @@ def _upper_column(df: pd.DataFrame, column: str, time: np.ndarray, event: np.nda
         )
     return x
 
-
-def _event_column(df: pd.DataFrame, column: str, *, what: str) -> np.ndarray:
-    values = df[column].to_numpy(dtype=object)
-    kinds = np.array([_event_kind(v) for v in values], dtype=object)
-    for kind, hint in (("bad", ""), ("text", "; these are text: convert the column to numbers first")):
-        sel = kinds == kind
-        if sel.any():
-            examples = ", ".join(list(dict.fromkeys(repr(v) for v in values[sel]))[:5])
-            raise DataError(
-                f"{what}: column '{column}' must be 0/1 or True/False; found {examples} "
-                f"in {format_rows(df.index[sel])}{hint}"
-            )
-    return np.array([bool(v) for v in values], dtype=bool)
-
-
-def _event_kind(v: object) -> str:
-    """'ok' (True/False, 0 or 1), 'text' ('0', '1', 'true', 'false' as strings) or 'bad'."""
-    if isinstance(v, bool | np.bool_):
-        return "ok"
-    if isinstance(v, numbers.Real):
-        return "ok" if float(v) in (0.0, 1.0) else "bad"
-    if isinstance(v, str) and v.strip().lower() in ("0", "1", "0.0", "1.0", "true", "false"):
-        return "text"
-    return "bad"

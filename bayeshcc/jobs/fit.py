@@ -52,6 +52,25 @@ class FitJob:
         tables = {key: fit.evidence() for key, fit in self.fits.items() if hasattr(fit, "evidence")}
         return self._stack({key: t for key, t in tables.items() if len(t)})
 
+    def coefficients(self, key: str) -> pd.DataFrame | None:
+        """The per-term table of a regression fit (a Cox model's log HR and HR per term, a logistic
+        model's coefficients), or None for models without terms."""
+        from bayeshcc.results.cox import CoxFit
+
+        fit = self.fits[key]
+        if isinstance(fit, CoxFit):
+            table = fit.summary()
+        elif callable(getattr(fit, "coefficients", None)):
+            table = fit.coefficients()
+        else:
+            return None
+        return table if isinstance(table.index, pd.RangeIndex) else table.reset_index()
+
+    def coefficients_table(self) -> pd.DataFrame:
+        """Every regression fit's per-term table, stacked (empty when no model has terms)."""
+        tables = {key: self.coefficients(key) for key in self.fits}
+        return self._stack({key: t for key, t in tables.items() if t is not None})
+
     def diagnostics_table(self) -> pd.DataFrame:
         """All diagnostics verdicts in one table."""
         return self._stack({key: diag.table for key, diag in self.diagnostics.items()})
@@ -63,6 +82,10 @@ class FitJob:
         for key, table in tables.items():
             table = table.copy()
             if len(self.spec.models) > 1:
+                if runs[key].model.endpoint == "response":  # a binary and an ordinal model differ on NE
+                    from bayeshcc.models.response_analysis import not_evaluated_handling
+
+                    table.insert(0, "not_evaluated", not_evaluated_handling(runs[key].model))
                 table.insert(0, "model", runs[key].family)
             if len(self.spec.data) > 1:
                 table.insert(0, "dataset", runs[key].dataset)
@@ -90,7 +113,8 @@ def run_fit(
     from their closed form. Each model of a ``[[model]]`` spec is fitted to each dataset.
     Writes to ``out`` (if given): ``idata.nc`` (``idata_<run>.nc`` for several runs, the run's key
     with ``/`` as ``_``: ``idata_RECIST.nc``, ``idata_RECIST_ordinal_response.nc``),
-    ``summary.csv`` (the comparisons), ``diagnostics.csv`` and the family's figure
+    ``summary.csv`` (the comparisons), ``coefficients.csv`` (regression models: the per-term table,
+    e.g. a Cox model's HR per covariate), ``diagnostics.csv`` and the family's figure
     (``survival.png``, ``response.png``; suffixed likewise). Files are written atomically.
     """
     from bayeshcc import __version__
@@ -153,6 +177,10 @@ def _write(job: FitJob, out: Path) -> dict[str, Path]:
         for stem, extra in extra_figures(fit, job.comparisons.get(key), title=title).items():
             files[f"{stem}{suffix}"] = save_figure(extra, out / f"{stem}{suffix}.png")
     files["summary"] = atomic_write(out / "summary.csv", lambda tmp: job.summary().to_csv(tmp, index=False))
+    coefficients = job.coefficients_table()
+    if len(coefficients):
+        files["coefficients"] = atomic_write(out / "coefficients.csv",
+                                             lambda tmp: coefficients.to_csv(tmp, index=False))
     evidence = job.evidence_table()
     if len(evidence):
         files["evidence"] = atomic_write(out / "evidence.csv", lambda tmp: evidence.to_csv(tmp, index=False))

@@ -15,9 +15,11 @@ import numpy as np
 import pandas as pd
 
 from bayeshcc.data import SurvivalData
+from bayeshcc.data._covariates import row_labels
 from bayeshcc.errors import DataError, SpecError, format_rows
 
-__all__ = ["MAX_STRATA", "DesignRows", "likelihood_arrays", "pattern_arrays", "formula_variables", "model_matrix", "normalise_formula"]
+__all__ = ["MAX_STRATA", "DesignRows", "design_scaling", "likelihood_arrays", "pattern_arrays", "formula_variables",
+           "model_matrix", "normalise_formula", "require_finite_design"]
 
 #: Most levels a ``strata`` column may have: each stratum has its own baseline hazard per interval.
 MAX_STRATA = 20
@@ -80,8 +82,13 @@ def model_matrix(formula: str, data: SurvivalData, control: str) -> tuple[np.nda
     if rhs.startswith(("0+", "-1+")) or rhs.endswith(("-1", "+0")) or "+0+" in rhs or "-1+" in rhs:
         raise SpecError(f"formula: {formula!r} removes the intercept; a Cox model's baseline hazard plays "
                         "that role, so every level of a factor would be collinear with it: drop '0' / '-1'")
-    try:
-        mm = Formula(f"1 + {formula}").get_model_matrix(model_frame(data, control), na_action="raise")
+    rows, gaps = missing_rows(data, sorted(formula_variables(formula) - {"arm"}))
+    if rows.size:
+        raise DataError(f"formula: covariate(s) {gaps} are missing in {format_rows(row_labels(data, rows))}; "
+                        "a design matrix needs complete rows")
+    try:  # no missing inputs; missing or infinite outputs (np.log(0)) are refused below, naming the rows
+        with np.errstate(all="ignore"):
+            mm = Formula(f"1 + {formula}").get_model_matrix(model_frame(data, control), na_action="ignore")
     except (DataError, SpecError):
         raise
     except Exception as e:  # formulaic's own errors: a bad reference level, an unknown function, ...
@@ -89,7 +96,41 @@ def model_matrix(formula: str, data: SurvivalData, control: str) -> tuple[np.nda
     cols = [c for c in mm.columns if c != "Intercept"]
     if not cols:
         raise SpecError(f"formula: {formula!r} has no terms besides the intercept")
-    return np.asarray(mm[cols], dtype=float), tuple(cols), mm.model_spec
+    x = np.asarray(mm[cols], dtype=float)
+    require_finite_design(x, cols, lambda i: row_labels(data, i), formula=formula)
+    return x, tuple(cols), mm.model_spec
+
+
+def require_finite_design(x: np.ndarray, cols: Sequence[str], labels, *, formula: str) -> None:
+    """DataError naming each design column with a missing or infinite value (``np.log(0)``,
+    ``1 / x`` at 0) and its rows; ``labels`` maps row positions to the labels a message names."""
+    bad = ~np.isfinite(x)
+    if not bad.any():
+        return
+    where = "; ".join(
+        f"{c!r} is {'/'.join(sorted({'NaN' if np.isnan(v) else f'{v:g}' for v in x[bad[:, j], j]}))} in "
+        f"{format_rows(labels(np.flatnonzero(bad[:, j])))}"
+        for j, c in enumerate(cols) if bad[:, j].any()
+    )
+    raise DataError(f"formula: {formula!r} gives design values that are not finite numbers: {where}; "
+                    "change the transform (e.g. np.log1p for a covariate with zeros) or the data")
+
+
+def design_scaling(x: np.ndarray, cols: Sequence[str], *, ddof: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Column means, sampling scales and 0/1-indicator flags of a design matrix.
+
+    A 0/1 column has scale 1 (its coefficient is per unit: the level's effect); any other column
+    is scaled by its standard deviation (``ddof``), so a coefficient's prior does not depend on
+    the covariate's unit; the coefficient per unit of the column is the standardised one over
+    the scale. DataError for a column taking one value (its effect is not identified).
+    """
+    centre = x.mean(axis=0)
+    binary = np.all((x == 0) | (x == 1), axis=0)
+    sd = x.std(axis=0, ddof=ddof) if len(x) > ddof else np.zeros(x.shape[1])
+    constant = [c for c, v in zip(cols, x.std(axis=0), strict=True) if v == 0]
+    if constant:
+        raise DataError(f"formula: term(s) {constant} take one value in the data; their effect is not identified")
+    return centre, np.where(binary, 1.0, sd), binary
 
 
 @dataclass(frozen=True, eq=False)
@@ -142,7 +183,7 @@ def level_index(data: SurvivalData, column: str | None, field: str) -> tuple[np.
         if frac.any():
             raise DataError(
                 f"{field}: column {column!r} has non-integer values ({', '.join(f'{v:g}' for v in x[frac][:3])}"
-                f"{', ...' if frac.sum() > 3 else ''} in {format_rows(np.flatnonzero(frac))}); a {field} column "
+                f"{', ...' if frac.sum() > 3 else ''} in {format_rows(row_labels(data, np.flatnonzero(frac)))}); a {field} column "
                 "must be discrete: text labels or whole-number codes"
             )
     codes, levels = pd.factorize(col, sort=True)
@@ -205,7 +246,8 @@ def pattern_arrays(cells: dict[str, np.ndarray], cell_pattern: np.ndarray, patte
 
 
 def missing_rows(data: SurvivalData, columns: Sequence[str]) -> tuple[np.ndarray, list[str]]:
-    """Positions of patients missing a value in any of ``columns``, and the columns with gaps."""
+    """Positions of patients missing a value in any of ``columns``, and the columns with gaps
+    (:func:`~bayeshcc.data._covariates.row_labels` names them in messages)."""
     cols = [c for c in columns if c in data.covariates]
     if not cols:
         return np.array([], dtype=int), []

@@ -13,7 +13,7 @@ import pandas as pd
 import xarray as xr
 
 from bayeshcc.data import SurvivalData
-from bayeshcc.data._covariates import without_rows
+from bayeshcc.data._covariates import row_labels, without_rows
 from bayeshcc.data.cutpoints import parse_cutpoints, quantiles_count
 from bayeshcc.errors import DataError, SpecError, format_rows
 from bayeshcc.models import _cox_design as cd
@@ -81,7 +81,8 @@ class CoxPH(Model):
         Patients missing a covariate the model reads (formula, ``strata``, ``frailty``; kept by
         ``SurvivalData.from_frame(..., missing_covariates="keep")``): ``"error"`` raises a
         DataError listing them; ``"drop"`` leaves them out of the fit with a UserWarning listing
-        them, and ``fit.dropped_rows`` records them (positions in the data).
+        them, and ``fit.dropped_rows`` records them. Rows are named by the index labels of the
+        frame given to ``SurvivalData.from_frame`` (``data.row_labels``).
     collapse : {"auto", True, False}
         Sum events and exposure over patients sharing a covariate pattern (and stratum and
         cluster) per interval, into ``(pattern, interval)`` matrices: the posterior is the same
@@ -185,12 +186,13 @@ class CoxPH(Model):
         rows, cols = cd.missing_rows(data, self._read_columns())
         if rows.size == 0:
             return data
+        named = format_rows(row_labels(data, rows))
         if self.missing == "error":
             raise DataError(
-                f"CoxPH: covariate(s) {cols} are missing in {format_rows(rows)}; remove those rows or "
+                f"CoxPH: covariate(s) {cols} are missing in {named}; remove those rows or "
                 "pass missing='drop' to leave them out (reported in fit.dropped_rows)"
             )
-        warnings.warn(f"CoxPH: dropped {rows.size} row(s) with missing covariates {cols}: {format_rows(rows)}",
+        warnings.warn(f"CoxPH: dropped {rows.size} row(s) with missing covariates {cols}: {named}",
                       UserWarning, stacklevel=3)
         return without_rows(data, rows)
 
@@ -210,10 +212,11 @@ class CoxPH(Model):
         the fitted ``baseline_hazard`` (g-computation sets ``arm`` to each arm in turn).
         """
         control = self._control(data)
-        x, cols, spec = cd.model_matrix(self.formula, data, control)
+        observed, cols, spec = cd.model_matrix(self.formula, data, control)
+        x = observed
         if arm is not None:
             x = np.asarray(spec.get_model_matrix(cd.model_frame(data, control, arm))[list(cols)], dtype=float)
-        x = x - cd.model_matrix(self.formula, data, control)[0].mean(axis=0)
+        x = x - observed.mean(axis=0)
         tv = self._tv_index(cols)
         const = [j for j in range(len(cols)) if j not in tv]
         stratum, _ = cd.level_index(data, self.strata, "strata")
@@ -233,7 +236,7 @@ class CoxPH(Model):
             raise SpecError("cutpoints: 'quantiles:N' is resolved by bind(data) before prepare")
         rows, cols = cd.missing_rows(data, self._read_columns())
         if rows.size:
-            raise DataError(f"CoxPH: covariate(s) {cols} are missing in {format_rows(rows)}; fit() refuses "
+            raise DataError(f"CoxPH: covariate(s) {cols} are missing in {format_rows(row_labels(data, rows))}; fit() refuses "
                             f"or drops them (missing={self.missing!r}); prepare() takes complete data only")
         for name in ("strata", "frailty"):
             col = getattr(self, name)
@@ -245,14 +248,8 @@ class CoxPH(Model):
             raise DataError(f"cutpoints {beyond} lie at or beyond the data's last follow-up time {last:g} "
                             f"{data.time_unit}; use cutpoints below {last:g}")
         control = self._control(data)
-        x, cols, _ = cd.model_matrix(self.formula, data, control)
-        centre = x.mean(axis=0)
-        binary = np.all((x == 0) | (x == 1), axis=0)
-        sd = x.std(axis=0)
-        constant = [c for c, s in zip(cols, sd, strict=True) if s == 0]
-        if constant:
-            raise DataError(f"formula: term(s) {constant} take one value in the data; their effect is not identified")
-        scale = np.where(binary, 1.0, sd)
+        x, cols, _ = cd.model_matrix(self.formula, data, control)  # DataError for non-finite values
+        centre, scale, _ = cd.design_scaling(x, cols)
         xs = (x - centre) / scale
         tv = self._tv_index(cols)
         const = [j for j in range(len(cols)) if j not in tv]

@@ -12,6 +12,7 @@ import pandas as pd
 from bayeshcc.data.binary_patients import BinaryPatientData
 from bayeshcc.data.survival import check_arms
 from bayeshcc.errors import DataError, SpecError
+from bayeshcc.models import _cox_design as cd
 from bayeshcc.models.base import Model, Prepared
 from bayeshcc.models.priors import Normal, Prior
 from bayeshcc.results.logistic import LogisticFit
@@ -45,18 +46,20 @@ class LogisticResponse(Model):
         ``coef_prior``; ``coef_prior=bh.Logistic(0, 1)`` is then exactly a uniform prior on each
         arm's rate, the exact model's default ``Beta(1, 1)``.
     coef_prior : Prior, default ``Normal(0, 2.5)``
-        Every coefficient, on the scale of standardised numeric covariates (per standard
-        deviation) and of 0/1 indicators for categorical levels (Gelman et al. 2008's weakly
-        informative scale).
+        Every coefficient, per unit of a 0/1 design column (a categorical level, the arm) and per
+        standard deviation of any other design column (a numeric covariate, a transform such as
+        ``np.log(afp)``, an interaction): Gelman et al. 2008's weakly informative scale.
     control : str, optional
         Reference arm; defaults to the data's control, else its first arm.
 
     Notes
     -----
-    :math:`\\operatorname{logit} P(y_i = 1) = \\alpha + x_i^\\top \\beta`. Numeric columns are
-    centred and scaled by their sample mean and sd before the design matrix is built, so the
-    priors mean the same whatever a covariate's unit; :meth:`LogisticFit.coefficients` reports
-    each coefficient of a plain numeric term per unit of the original scale too. Arm contrasts
+    :math:`\\operatorname{logit} P(y_i = 1) = \\alpha + x_i^\\top \\beta`. The design matrix is built
+    from the data as they are (``np.log(afp)`` is the log of AFP); for sampling, each design
+    column that is not 0/1 is centred and scaled by its sample mean and sd (as
+    :class:`~bayeshcc.CoxPH` does), so the priors mean the same whatever a covariate's unit.
+    The posterior ``coef`` is on that sampling scale; :meth:`LogisticFit.coefficients` reports
+    each coefficient per unit of its design column (the original scale). Arm contrasts
     (:meth:`LogisticFit.compare`) are standardised over the sample (g-computation): every patient
     is predicted under each arm with their own covariates and the predictions are averaged, so
     risk difference, risk ratio, odds ratio and number needed to treat are marginal, not
@@ -105,34 +108,28 @@ class LogisticResponse(Model):
                 f"coef_prior={self.coef_prior}{control}")
 
     def prior_text(self, prepared: Prepared, time_unit: str = "time units") -> str:
-        return (f"intercept (log-odds, control arm, average covariates) ~ {self.intercept_prior}; "
-                f"each coefficient (per sd of numeric covariates) ~ {self.coef_prior}")
+        return (f"intercept (log-odds, control arm, reference levels, average of other design columns) ~ "
+                f"{self.intercept_prior}; each coefficient (per unit of a 0/1 design column, per sd of "
+                f"others) ~ {self.coef_prior}")
 
-    def _frame(self, data: BinaryPatientData, control: str) -> tuple[pd.DataFrame, dict[str, tuple[float, float]]]:
+    def _frame(self, data: BinaryPatientData, control: str) -> pd.DataFrame:
         """The data with the arm and categorical covariates as ordered categoricals (reference
-        first) and numeric covariates standardised; returns the frame and each numeric column's
-        (mean, sd)."""
+        first); numeric covariates as they are."""
         frame = data.frame.copy()
         refs = dict(self.reference)
         unknown = sorted(set(refs) - set(data.covariates))
         if unknown:
             raise DataError(f"reference: {unknown} are not covariates of the data ({list(data.covariates)})")
-        scales = {}
         for col in (data.arm, *data.covariates):
             values = frame[col]
             if col != data.arm and pd.api.types.is_numeric_dtype(values.dtype):
-                mean, sd = float(values.mean()), float(values.std(ddof=1))
-                if not sd > 0:
-                    raise DataError(f"covariate '{col}' is constant ({mean:g}); it cannot be estimated")
-                frame[col] = (values - mean) / sd
-                scales[col] = (mean, sd)
                 continue
             levels = sorted(set(values))
             ref = control if col == data.arm else refs.get(col, levels[0])
             if ref not in levels:
                 raise DataError(f"reference.{col}: {ref!r} is not a level of '{col}' ({levels})")
             frame[col] = pd.Categorical(values, categories=[ref, *[v for v in levels if v != ref]])
-        return frame, scales
+        return frame
 
     def prepare(self, data: BinaryPatientData) -> Prepared:
         """Design matrices (observed, and with every patient set to each arm) and the outcome."""
@@ -146,9 +143,10 @@ class LogisticResponse(Model):
         control = self.control or data.control or data.arms[0]
         check_arms(data.arms, [control], field="control")
         arms = (control, *[a for a in data.arms if a != control])
-        frame, scales = self._frame(data, control)
-        try:
-            mm = model_matrix(rhs, frame, ensure_full_rank=True)
+        frame = self._frame(data, control)
+        try:  # complete data (BinaryPatientData refuses gaps): NaN or inf come from a transform, refused below
+            with np.errstate(all="ignore"):
+                mm = model_matrix(rhs, frame, ensure_full_rank=True, na_action="ignore")
         except (FormulaicError, NameError, KeyError, ValueError, TypeError) as e:
             raise DataError(f"formula: {rhs!r} cannot be built from the data's columns "
                             f"{[data.arm, *data.covariates]} ({type(e).__name__}: {e})") from None
@@ -164,18 +162,24 @@ class LogisticResponse(Model):
             raise DataError(f"formula: {rhs!r} has no term for the arm column {data.arm!r}; arms cannot be compared")
         intercept = "Intercept" in mm.columns
         x = np.asarray(mm[cols], dtype=float)
+        labels = data.frame.index.to_numpy()
+        cd.require_finite_design(x, [str(c) for c in cols], lambda i: labels[i], formula=rhs)
+        # sampling scale: 0/1 columns as they are, others centred and scaled by their sd (as CoxPH)
+        centre, scale, binary = cd.design_scaling(x, [str(c) for c in cols], ddof=1)
+        centre = np.where(binary, 0.0, centre)
         per_arm = []
         for a in arms:
             cf = frame.copy()
             cf[data.arm] = pd.Categorical([a] * len(cf), categories=frame[data.arm].cat.categories)
-            per_arm.append(np.asarray(mm.model_spec.get_model_matrix(cf)[cols], dtype=float))
+            per_arm.append((np.asarray(mm.model_spec.get_model_matrix(cf)[cols], dtype=float) - centre) / scale)
         y = frame[data.response].to_numpy(dtype=np.int64)
         return Prepared(
-            arrays={"x": x, "y": y, "x_arm": np.stack(per_arm)},
+            arrays={"x": (x - centre) / scale, "y": y, "x_arm": np.stack(per_arm)},
             structure=("logistic", arms, tuple(cols), len(y), intercept),
             arms=arms, control=control,
             coords={"arm": list(arms), "term": [str(c) for c in cols], "patient": list(range(len(y)))},
-            extra={"scales": scales, "variables": {str(c): frozenset(variables[c]) for c in cols}},
+            extra={"centre": centre, "scale": scale, "indicator": binary,
+                   "variables": {str(c): frozenset(variables[c]) for c in cols}},
         )
 
     def build(self, prepared: Prepared) -> pm.Model:

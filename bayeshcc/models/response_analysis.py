@@ -33,6 +33,16 @@ def as_model_data(model: Model | ExactModel, data: Any) -> Any:
     return data
 
 
+def not_evaluated_handling(model: Model | ExactModel) -> str:
+    """How ``model`` counts patients whose response was not evaluated (side-by-side tables state it,
+    since a binary and an ordinal model of one table can differ on exactly this)."""
+    from bayeshcc.models.ordinal import OrdinalResponse
+
+    if isinstance(model, OrdinalResponse):
+        return "excluded" if model.not_evaluated == "exclude" else "counted in the worst category"
+    return "counted as non-responders"
+
+
 def analyse_response(
     data: Study | Mapping[str, OrdinalData | BinaryData] | OrdinalData,
     *,

@@ -44,8 +44,9 @@ class CoxFit(Fit):
 
     @property
     def dropped_rows(self) -> tuple:
-        """Patients left out for missing covariates (``CoxPH(missing="drop")``), as positions in
-        the data given to ``fit`` (the rows of the frame it was built from, counted from 0)."""
+        """Patients left out for missing covariates (``CoxPH(missing="drop")``), by row label: the
+        index labels of the frame given to ``SurvivalData.from_frame`` (``data.row_labels``; the
+        positions 0, 1, ... where that frame had the default index)."""
         return tuple(getattr(self.data, "dropped_rows", ()))
 
     @property

@@ -38,9 +38,17 @@ class ResponseAnalysis:
         return all(d.ok for d in self.diagnostics.values())
 
     def summary(self, prob: float | None = None) -> pd.DataFrame:
-        """Every comparison in one table: columns ``criterion, model`` then those of
-        :meth:`Comparison.summary` (``prob``: interval mass, default each comparison's)."""
-        return _stack({k: c.summary(prob) for k, c in self.comparisons.items()})
+        """Every comparison in one table: columns ``criterion, model, not_evaluated`` (how the model
+        counts patients not evaluated: a binary model counts them as non-responders, the ordinal model
+        excludes them by default) then those of :meth:`Comparison.summary` (``prob``: interval mass,
+        default each comparison's)."""
+        from bayeshcc.models.response_analysis import not_evaluated_handling
+
+        table = _stack({k: c.summary(prob) for k, c in self.comparisons.items()})
+        handling = {k: not_evaluated_handling(f.model) for k, f in self.fits.items()}
+        table.insert(2, "not_evaluated", [handling[(c, m)] for c, m in zip(table["criterion"], table["model"],
+                                                                             strict=True)])
+        return table
 
     def diagnostics_table(self) -> pd.DataFrame:
         """Every fit's convergence checks in one table: columns ``criterion, model, check, ...``."""

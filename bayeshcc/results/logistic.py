@@ -28,26 +28,23 @@ class LogisticFit(ResponseFit):
     def coefficients(self, prob: float = 0.95) -> pd.DataFrame:
         """The regression coefficients (log odds ratios, conditional on the other terms).
 
-        Columns ``term, mean, median, eti{P}_lower, eti{P}_upper, odds_ratio, scale``. A term that
-        is a numeric covariate on its own is reported per unit of its original scale (``scale`` =
-        ``"per unit"``: the standardised coefficient divided by the covariate's sd); other terms
-        are per level (``"indicator"``) or on the standardised scale (``"standardised"``).
+        Columns ``term, mean, median, eti{P}_lower, eti{P}_upper, odds_ratio, scale``. Each
+        coefficient is per unit of its design column on the original scale of the data: a 0/1
+        column (a categorical level, the arm) per level (``scale`` = ``"indicator"``), any other
+        (a numeric covariate, ``np.log(afp)``, an interaction) ``"per unit"`` (the sampled
+        coefficient, per sd of the column, divided by the column's sd).
         """
         check_prob(prob)
         lo, hi = bound_names(prob)
         prep = self.model.prepare(self.data)
-        scales, variables = prep.extra["scales"], prep.extra["variables"]
+        indicator = dict(zip(prep.coords["term"], prep.extra["indicator"], strict=True))
+        scale = dict(zip(prep.coords["term"], prep.extra["scale"], strict=True))
         coef = self.idata.posterior["coef"]
         rows = []
         for term in coef.coords["term"].values:
-            x = coef.sel(term=term).values.ravel()
             name = str(term)
-            if name in scales and variables[name] == {name}:
-                x, kind = x / scales[name][1], "per unit"
-            elif variables[name] & set(scales):
-                kind = "standardised"
-            else:
-                kind = "indicator"
+            x = coef.sel(term=term).values.ravel() / scale[name]
+            kind = "indicator" if indicator[name] else "per unit"
             q = np.quantile(x, [(1 - prob) / 2, 0.5, (1 + prob) / 2])
             rows.append({"term": name, "mean": float(x.mean()), "median": float(q[1]), lo: float(q[0]),
                          hi: float(q[2]), "odds_ratio": float(np.exp(q[1])), "scale": kind})

@@ -113,9 +113,15 @@ def load_fit_spec(path: str | Path) -> FitSpec:
     cmp = raw.get("compare", {})
     if not isinstance(cmp, dict):
         raise SpecError("'compare' must be a table")
-    allowed = set.intersection(*(_keywords(m.result.compare) for m in models.values()))
+    takes = {family: _keywords(m.result.compare) for family, m in models.items()}
+    allowed = set.intersection(*takes.values())
     unknown = sorted(set(cmp) - allowed)
     if unknown:
+        some = [f for f, keys in takes.items() if unknown[0] in keys]
+        if some:  # valid for some models only: say which lack it
+            lack = [f for f in takes if f not in some]
+            raise SpecError(f"'compare.{unknown[0]}': taken by {some} but not by {lack}; [compare] keys must suit "
+                            f"every [[model]] (keys all of them take: {sorted(allowed)})")
         raise SpecError(f"unknown key 'compare.{unknown[0]}'; expected one of {sorted(allowed)}")
     runs = []
     for key, raw_data in data.items():

@@ -148,3 +148,46 @@ def test_arm_and_covariate_terms_matched_by_variable_not_by_name(mock_sampler):
         "rate": np.full((chains, draws, 2), 0.5)})
     coefs = model.fit(data, draws=2, chains=1, seed=1).coefficients().set_index("term")["scale"]
     assert coefs.to_dict() == {"A[T.HAIC]": "indicator", "AFP": "per unit", "H": "per unit"}
+
+
+def test_formula_transforms_apply_to_the_raw_data_then_the_design_is_standardised(mock_sampler):
+    """``np.log(afp)`` is the log of AFP (not of its z-score): every patient is kept, the design
+    column is the standardised log, and its coefficient is reported per unit of log(afp);
+    interactions are standardised as whole design columns and reported per unit too."""
+    df = patients()
+    df["afp"] = np.exp(np.random.default_rng(4).normal(5, 2, len(df)))
+    data = bh.BinaryPatientData.from_frame(df, covariates=["pvtt", "age", "afp"]).with_control("Sorafenib")
+    model = bh.LogisticResponse(formula="response ~ arm + np.log(afp) + arm:age")
+    prepared = model.prepare(data)
+    assert prepared.coords["term"] == ["arm[T.FOLFOX-HAIC]", "np.log(afp)", "arm[Sorafenib]:age", "arm[FOLFOX-HAIC]:age"]
+    x = prepared.arrays["x"]
+    assert x.shape == (114, 4) and prepared.arrays["x_arm"].shape == (2, 114, 4)
+    log_afp = np.log(df["afp"].to_numpy())
+    np.testing.assert_allclose(x[:, 1], (log_afp - log_afp.mean()) / log_afp.std(ddof=1))
+    np.testing.assert_array_equal(x[:, 0], (df["arm"] == "FOLFOX-HAIC").to_numpy(float))  # indicators as they are
+    treated_age = df["age"].where(df["arm"] == "FOLFOX-HAIC", 0.0).to_numpy()
+    np.testing.assert_allclose(prepared.arrays["x_arm"][1, :, 3], (df["age"] - treated_age.mean()) / treated_age.std(ddof=1))
+    mock_sampler(lambda model, prepared, chains, draws, rng: {
+        "intercept": np.zeros((chains, draws)), "coef": np.ones((chains, draws, 4)),
+        "rate": np.full((chains, draws, 2), 0.5)})
+    coefs = model.fit(data, draws=2, chains=1, seed=1).coefficients().set_index("term")
+    assert coefs.loc["np.log(afp)", "median"] == pytest.approx(1 / log_afp.std(ddof=1))
+    assert coefs.loc["arm[FOLFOX-HAIC]:age", "median"] == pytest.approx(1 / treated_age.std(ddof=1))
+    assert coefs["scale"].tolist() == ["indicator", "per unit", "per unit", "per unit"]
+
+
+def test_non_finite_design_values_are_refused_naming_column_and_rows(mock_sampler):
+    df = patients()
+    data = bh.BinaryPatientData.from_frame(df, covariates=["age"]).with_control("Sorafenib")
+    young = np.flatnonzero(df["age"].to_numpy() <= 55)
+    fake = mock_sampler(lambda *a: {})
+    rows = ", ".join(str(r) for r in young[:8])
+    with pytest.raises(bh.DataError, match=rf"'np.log\(age - 55\)' is -inf/NaN in rows {rows} and {young.size - 8} more"):
+        bh.LogisticResponse(formula="response ~ arm + np.log(age - 55)").fit(data, draws=2, chains=1, seed=1)
+    assert not fake.calls
+    older = df[df["age"] >= 55]
+    at = np.flatnonzero(older["age"].to_numpy() == 55)  # positions: BinaryPatientData renumbers its rows
+    assert 0 < at.size <= 8
+    with pytest.raises(bh.DataError, match=r"'np.log\(age - 55\)' is -inf in rows? " + ", ".join(map(str, at)) + ";"):
+        bh.LogisticResponse(formula="response ~ arm + np.log(age - 55)").prepare(
+            bh.BinaryPatientData.from_frame(older, covariates=["age"]))

@@ -28,7 +28,10 @@ def test_both_criteria_and_both_models_in_one_table(study, fixed_ordinal):
                                ("RECIST", "binomial_response"), ("RECIST", "ordinal_response")]
     assert len(fixed_ordinal.calls) == 2
     s = both.summary()
-    assert list(s.columns[:3]) == ["criterion", "model", "quantity"]
+    assert list(s.columns[:4]) == ["criterion", "model", "not_evaluated", "quantity"]
+    # the two models count a not-evaluated patient differently, and the table says so
+    assert dict(zip(s["model"], s["not_evaluated"], strict=True)) == {
+        "binomial_response": "counted as non-responders", "ordinal_response": "excluded"}
     rd = s[s.quantity == "risk_difference"].set_index("criterion")["mean"]
     # exact Beta(1 + y, 1 + n - y) per arm; 8000 independent draws: 4 sds of the mean
     for crit, (yt, nt), (yc, nc) in (("RECIST", (18, 55), (1, 59)), ("mRECIST", (22, 55), (2, 59))):

@@ -55,3 +55,24 @@ def test_bad_model_lists_name_the_entry(tmp_path, body, message):
 def test_the_sampler_applies_to_the_mcmc_models(tmp_path):
     s = load_fit_spec(spec(tmp_path, BINARY + ORDINAL + '[fit]\nsampler = "nutpie"\n'))
     assert s.fit["sampler"] == "nutpie"
+
+
+def test_a_compare_key_only_some_models_take_names_those_that_lack_it(tmp_path):
+    text = """
+[data]
+dataset = "synthetic_huang2022"
+seed = 1
+[[model]]
+family = "cox_ph"
+formula = "arm + pvtt"
+cutpoints = [0, 6, 12]
+[[model]]
+family = "piecewise_exponential"
+cutpoints = [0, 6, 12]
+[compare]
+memory_budget = 1000000
+"""
+    path = tmp_path / "mixed.toml"
+    path.write_text(text)
+    with pytest.raises(SpecError, match=r"'compare.memory_budget': taken by \['cox_ph'\] but not by \['piecewise_exponential'\]"):
+        load_fit_spec(path)
