@@ -27,14 +27,14 @@ __all__ = ["FitRun", "FitSpec", "load_fit_spec"]
 _DATA = {
     "dataset": str, "endpoint": (str, list), "criteria": list, "file": str, "format": str,
     "time": str, "event": str, "arm": str, "responders": str, "n": str,
-    "censor_from": str, "censor_to": str, "time_unit": str, "criterion": str, "seed": int,
-    "__lists_of_tables__": ("criteria", "endpoint"),
+    "censor_from": str, "censor_to": str, "time_unit": str, "criterion": str, "seed": int, "covariates": list,
+    "__lists_of_tables__": ("criteria", "endpoint", "covariates"),  # lists of names (checked where read)
 }
 _FIT = {"draws": int, "tune": int, "chains": int, "seed": int, "sampler": str}
 #: Keys of [data] that apply to each way of naming the data.
 _RELEVANT = {
     "dataset": {"dataset", "endpoint", "criteria", "seed"},
-    "patients": {"file", "format", "time", "event", "arm", "time_unit"},
+    "patients": {"file", "format", "time", "event", "arm", "time_unit", "covariates"},
     "intervals": {"file", "format", "censor_from", "censor_to", "time_unit"},
     "binary": {"file", "format", "arm", "responders", "n", "criterion"},
 }
@@ -303,8 +303,15 @@ def _read_file(d: dict[str, Any], kind: str, base: Path):
         raise SpecError(f"'data.file': {path.name} is not a well-formed CSV ({str(e).strip()})") from None
     try:
         if kind == "patients":
+            covariates = d.get("covariates", [])
+            bad = [c for c in covariates if not isinstance(c, str) or not c]
+            if bad:
+                raise SpecError(f"'data.covariates': expected column names, got {bad!r}")
+            # missing covariate values are kept here and judged by the model: CoxPH refuses them
+            # naming the rows, or drops them with missing = "drop"
             return SurvivalData.from_frame(df, time=d.get("time", "time"), event=d.get("event", "event"),
-                                           arm=d.get("arm", "arm"), time_unit=d.get("time_unit", "time units"))
+                                           arm=d.get("arm", "arm"), time_unit=d.get("time_unit", "time units"),
+                                           covariates=covariates, missing_covariates="keep")
         if kind == "binary":
             return BinaryData.from_frame(df, arm=d.get("arm", "arm"), responders=d.get("responders", "responders"),
                                          n=d.get("n", "n"), criterion=d.get("criterion"))
