@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["_mean", "_median", "_proportion"]
+__all__ = ["_mean", "_median", "_proportion", "proportion_of"]
 
 
 def _proportion(x: np.ndarray) -> tuple[float, float]:
-    n = x.size
+    """Share of True in ``x`` and its Monte Carlo standard error (see :func:`proportion_of`)."""
+    return proportion_of(float(np.count_nonzero(x)), x.size)
+
+
+def proportion_of(wins: float, n: float) -> tuple[float, float]:
+    """``wins / n`` and its Monte Carlo standard error, from counts (NaN for no trials)."""
     if not n:
         return np.nan, np.nan
-    p = float(x.mean())
+    p = wins / n
     if p in (0.0, 1.0):
         # the plug-in sqrt(p(1 - p)/N) is 0 here; the Wilson score interval at z = 1 is [0, 1/(N+1)]
         # (or [N/(N+1), 1]): its half-width bounds the error honestly

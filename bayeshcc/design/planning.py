@@ -142,9 +142,9 @@ class JointResult:
     def table(self) -> pd.DataFrame:
         """P(success) of each design and of ``require`` (``joint``), with MCSEs; for a design prior
         these are assurances. ``attrs`` states the scenario, discount, seed and requirement."""
-        rows = {name: _proportion(r.trials["decision"].values == 1) for name, r in self.results.items()}
-        rows["all"] = _proportion(np.stack([r.trials["decision"].values == 1 for r in self.results.values()]).all(0))
-        rows["any"] = _proportion(np.stack([r.trials["decision"].values == 1 for r in self.results.values()]).any(0))
+        wins = np.stack([r.trials["decision"].values == 1 for r in self.results.values()])
+        rows = {name: _proportion(w) for name, w in zip(self.results, wins, strict=True)}
+        rows["all"], rows["any"] = _proportion(wins.all(0)), _proportion(wins.any(0))
         rows[f"joint (require={self.require!r})"] = _proportion(self.success())
         table = pd.DataFrame.from_dict(rows, orient="index", columns=["p_success", "mcse"])
         table.index.name = "design"

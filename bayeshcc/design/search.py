@@ -20,6 +20,7 @@ import pandas as pd
 
 from bayeshcc import _random
 from bayeshcc.design._curve import SuccessCurve
+from bayeshcc.design._mcse import proportion_of
 from bayeshcc.design._validate import _int, _number
 from bayeshcc.design.engines import Engine
 from bayeshcc.design.scenario import Scenario
@@ -107,13 +108,6 @@ def _check(design, scenario, target, vary, lower, upper, n_trials, grid, rounds)
         except SpecError as err:
             raise SpecError(f"find_sample_size.{name}: {vary}={size} gives an invalid design: {err}") from None
     return str(target[0]), value
-
-
-def _proportion(wins: float, n: float) -> tuple[float, float]:
-    p = wins / n
-    if p in (0.0, 1.0):  # the Wilson half-width at z = 1 bounds the error where sqrt(p(1-p)/n) is 0
-        return p, 0.5 / (n + 1)
-    return p, math.sqrt(p * (1 - p) / n)
 
 
 @dataclass(frozen=True, eq=False)
@@ -313,7 +307,7 @@ def find_sample_size(
         status, size = "flat", None
     p_hat, mcse = (math.nan, math.nan) if size is None else (float(v[0]) for v in curve.predict(size))
     sizes = np.array(sorted(runs))
-    rows = [(s, *_proportion(wins[s], runs[s]), runs[s]) for s in sizes]
+    rows = [(s, *proportion_of(wins[s], runs[s]), runs[s]) for s in sizes]
     table = pd.DataFrame(rows, columns=["size", "p_success", "mcse", "n_trials"])
     table["p_fitted"] = curve.predict(sizes)[0]
     fine = np.linspace(*curve.window, 200)

@@ -81,14 +81,7 @@ class SimulateJob:
     def operating_characteristics(self) -> pd.DataFrame:
         """Every scenario's table stacked, with ``scenario``, ``method`` (``bayesian`` or
         ``log_rank``), ``engine``, ``seed`` and ``n_trials`` columns."""
-        frames = []
-        for method, results in (("bayesian", self.results), ("log_rank", self.logrank)):
-            for name, r in results.items():
-                t = r.operating_characteristics().reset_index()
-                t.insert(0, "method", method)
-                t.insert(0, "scenario", name)
-                frames.append(t.assign(engine=r.engine, seed=str(r.seed), n_trials=r.n_trials))
-        return pd.concat(frames, ignore_index=True)
+        return self._stack(lambda r: r.operating_characteristics())
 
     def assurance(self) -> pd.DataFrame:
         """For each design-prior scenario: assurance beside power at its median truth, the prior
@@ -118,7 +111,7 @@ class SimulateJob:
                 t = table(r).reset_index()
                 t.insert(0, "method", method)
                 t.insert(0, "scenario", name)
-                frames.append(t.assign(engine=r.engine, seed=str(r.seed)))
+                frames.append(t.assign(engine=r.engine, seed=str(r.seed), n_trials=r.n_trials))
         return pd.concat(frames, ignore_index=True)
 
     def __repr__(self) -> str:

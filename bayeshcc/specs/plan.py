@@ -52,6 +52,7 @@ from bayeshcc.design import LogRank, Scenario, TrialDesign
 from bayeshcc.design.discount import discount_from_dict
 from bayeshcc.errors import SpecError
 from bayeshcc.models.priors import Normal, prior_from_dict
+from bayeshcc.specs.design import _LOGRANK_KEYS as _RULE_LOGRANK_KEYS
 from bayeshcc.specs.design import _SCENARIO_KEYS, _build, _design, _simulation
 from bayeshcc.specs.overrides import apply_overrides
 
@@ -59,7 +60,7 @@ __all__ = ["FitScenario", "Plan", "load_plan", "logrank_design"]
 
 _FIT_SCENARIO_KEYS = {"name": str, "from_fit": str, "run": str, "arms": dict, "discount": dict, "draws": int}
 _PRIOR_SCENARIO_KEYS = {**_SCENARIO_KEYS, "name": str, "log_hr": dict, "draws": int}
-_LOGRANK_KEYS = {"alpha": NUMBER, "spending": (str, list), "critical_values": (list, *NUMBER)}
+_LOGRANK_KEYS = {k: v for k, v in _RULE_LOGRANK_KEYS.items() if k != "type"}  # [logrank]: the rule's keys
 _CALIBRATE_KEYS = {"alpha": NUMBER, "spending": (str, list), "n_trials": int, "null_scenario": str,
                    "null_grid": list, "__lists_of_tables__": ("null_grid",)}  # (lists of names: checked below)
 _SEARCH_KEYS = {"target": list, "vary": str, "lower": int, "upper": int, "n_trials": int, "grid": int,
