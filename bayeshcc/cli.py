@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 from bayeshcc.errors import DataError, SpecError
@@ -67,8 +68,15 @@ def _fit(args: argparse.Namespace) -> int:
     import pandas as pd
 
     from bayeshcc.jobs.fit import run_fit
+    from bayeshcc.specs.fit import load_fit_spec
 
-    job = run_fit(args.spec, out=args.out, draws=args.draws, tune=args.tune, chains=args.chains, seed=args.seed)
+    spec = load_fit_spec(args.spec)
+    # Only sampler="nutpie" compiles with numba. Without it, keep numba unloaded: ArviZ compiles a
+    # numba ufunc whenever it is imported with numba importable (0.8 s of a 5 s main job) and
+    # otherwise uses its numpy code (same results).
+    exact = all(m.samplers == ("exact",) for m in spec.models.values())
+    with _hidden("numba", spec.fit.get("sampler") == "numpy" or exact):
+        job = run_fit(spec, out=args.out, draws=args.draws, tune=args.tune, chains=args.chains, seed=args.seed)
     print(f"{job.spec.title}")
     for model in job.spec.models.values():
         print(f"model: {model!r}")
@@ -128,18 +136,26 @@ def _datasets(args: argparse.Namespace) -> int:
     return 0
 
 
+@contextmanager
+def _hidden(module: str, hide: bool = True):
+    """Make ``import module`` fail (ImportError) inside the block, if it is not imported yet and
+    ``hide``; undone on exit, for callers in the same process."""
+    hide = hide and module not in sys.modules
+    if hide:
+        sys.modules[module] = None
+    try:
+        yield
+    finally:
+        if hide and sys.modules.get(module, 0) is None:
+            del sys.modules[module]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``bayeshcc`` console script; returns the exit status."""
     # PyMC imports IPython for notebook printing when it is installed (0.3 s); a command-line run
-    # never uses it, and PyMC works without it. Undone on return, for callers in the same process.
-    hide_ipython = "IPython" not in sys.modules
-    if hide_ipython:
-        sys.modules["IPython"] = None
-    try:
+    # never uses it, and PyMC works without it.
+    with _hidden("IPython"):
         return _run(argv)
-    finally:
-        if hide_ipython and sys.modules.get("IPython", 0) is None:
-            del sys.modules["IPython"]
 
 
 def _run(argv: Sequence[str] | None) -> int:

@@ -18,6 +18,7 @@ import numpy as np
 from bayeshcc.errors import SpecError
 
 if TYPE_CHECKING:
+    from bayeshcc.models._density import Density
     from bayeshcc.models.base import Model, Prepared
 
 __all__ = ["MAX_DRAWS", "MAX_SEED", "check_args", "clear_compiled_cache", "resolve_seed", "sample"]
@@ -42,7 +43,7 @@ def clear_compiled_cache() -> None:
 
 
 def check_args(*, draws: int, tune: int, chains: int, seed: int | None, sampler: str,
-               allowed: Sequence[str] = ("nutpie", "pymc")) -> None:
+               allowed: Sequence[str] = ("nutpie", "pymc", "numpy")) -> None:
     """Raise SpecError for sampler settings that are not whole numbers in range, or an unknown sampler."""
     for name, v, low in (("draws", draws, 1), ("tune", tune, 0), ("chains", chains, 1)):
         if not isinstance(v, int | np.integer) or isinstance(v, bool) or v < low:
@@ -104,12 +105,22 @@ def sample(
     """
     seed = resolve_seed(seed)
     arrays = prepared.arrays
-    t0 = time.perf_counter()
-    entry = _compiled(model, prepared, sampler)
-    t1 = time.perf_counter()
     # a family may ask for a higher acceptance target (smaller steps) than the samplers' 0.8
     target = getattr(model, "target_accept", None)
     extra = {} if target is None else {"target_accept": target}
+    t0 = time.perf_counter()
+    if sampler == "numpy":
+        density = model.density(prepared)
+        if density is None:
+            raise SpecError(f"sampler='numpy': {type(model).__name__}({model.describe()}) has no numpy log density "
+                            "for these settings and data; use sampler='nutpie' or 'pymc'")
+        t1 = time.perf_counter()
+        idata = _sample_density(density, draws=draws, tune=tune, chains=chains, seed=seed, progress=progress,
+                                **extra)
+        t2 = time.perf_counter()
+        return _tidy(idata), {"seed": seed, "sampler": sampler, "timings": {"compile": t1 - t0, "sample": t2 - t1}}
+    entry = _compiled(model, prepared, sampler)
+    t1 = time.perf_counter()
     if sampler == "nutpie":
         import nutpie
 
@@ -129,6 +140,44 @@ def sample(
     t2 = time.perf_counter()
     idata = _tidy(idata)
     return idata, {"seed": seed, "sampler": sampler, "timings": {"compile": t1 - t0, "sample": t2 - t1}}
+
+
+def _sample_density(density: Density, *, draws: int, tune: int, chains: int, seed: int, progress: bool,
+                    **settings: Any):
+    """nutpie's NUTS on a numpy :class:`~bayeshcc.models._density.Density` (one thread: the density
+    holds the GIL, so more threads only contend for it)."""
+    import nutpie
+    from nutpie.compiled_pyfunc import from_pyfunc
+
+    names = list(density.shapes)
+
+    def make_logp():
+        logp_grad = density.logp_grad
+
+        def logp(x, **_):
+            with np.errstate(all="ignore"):  # overflow far out in the tails: -inf, a divergence
+                lp, grad = logp_grad(x)
+            return lp, np.ascontiguousarray(grad, dtype=np.float64)
+
+        return logp
+
+    def make_expand(seed1, seed2, chain):
+        def expand(x, **_):
+            with np.errstate(all="ignore"):
+                return {k: np.asarray(v, dtype=np.float64, order="C") for k, v in density.expand(x).items()}
+
+        return expand
+
+    def initial_point(chain_seed):  # the prior centres, jittered by U(-1, 1) as PyMC's "jitter+adapt_diag"
+        return density.centre + np.random.default_rng(chain_seed).uniform(-1.0, 1.0, density.ndim)
+
+    compiled = from_pyfunc(
+        density.ndim, make_logp, make_expand, [np.dtype("float64")] * len(names),
+        [density.shapes[n] for n in names], names, coords=density.coords,
+        dims={n: density.dims[n] for n in names if density.dims[n]}, make_initial_point_fn=initial_point,
+    )
+    return nutpie.sample(compiled, draws=draws, tune=tune, chains=chains, seed=seed, cores=1,
+                         progress_bar=progress, save_warmup=False, **settings)
 
 
 def pymc_log_likelihood(model: Model, prepared: Prepared, idata) -> Any:

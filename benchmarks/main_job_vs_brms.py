@@ -8,13 +8,16 @@ and exit included): a "first" run, then a "repeat" run. The runs alternate (baye
 first, bayeshcc repeat, brms repeat) so that background load hits both tools alike.
 
 Compile caches: by default every bayeshcc variant gets a private, empty PyTensor ``base_compiledir``
-(holding PyTensor's C and numba caches) and ``NUMBA_CACHE_DIR``, so "first" is a first-ever run on
-the machine and "repeat" a run with the caches the first one left. ``--user-caches`` keeps the
-user's caches instead. (rstan keeps no compiled model across R processes: brms compiles each run.)
+(holding PyTensor's C and numba caches) and ``NUMBA_CACHE_DIR``, and the package's own
+``__pycache__`` folders are removed before its first run, so "first" is a first-ever run after
+``pip install -e .`` and "repeat" a run with the caches the first one left. ``--user-caches`` keeps
+the user's caches instead. The command is the console script beside ``sys.executable`` (else
+``python -m bayeshcc.cli``), as in a fresh virtual environment. (rstan keeps no compiled model across R processes: brms compiles each run.)
 
 Variants (``--variant``, repeatable; default ``default``):
 
-* ``default``: the command as it is: ``bayeshcc fit SPEC --out DIR`` (the spec's sampler).
+* ``default``: the command as it is: ``bayeshcc fit SPEC --out DIR`` (the spec's sampler:
+  ``"numpy"``, nutpie's NUTS on the family's numpy log density).
 * ``pymc``: the same with a copy of the spec whose ``[fit] sampler`` is ``"pymc"``.
 * ``nutpie-c``: the same CLI with ``nutpie.compile_pymc_model`` replaced by
   ``sampler_options.compile_nutpie_pytensor`` (nutpie sampling a PyTensor C-compiled logp through
@@ -62,8 +65,10 @@ SHIM = (
 
 def bayeshcc_command(variant: str, spec: Path, out: Path, tmp: Path, extra: list[str]) -> list[str] | str:
     """Argument list (or a shell string for ``env``) of one bayeshcc run."""
-    exe = shutil.which("bayeshcc")
-    cli = [exe] if exe else [sys.executable, "-m", "bayeshcc.cli"]
+    # the console script of this Python's environment (as `pip install -e .` makes it), not
+    # whatever `bayeshcc` PATH finds first: a pyenv shim adds about 1 s of bash and pyenv
+    exe = Path(sys.executable).with_name("bayeshcc")
+    cli = [str(exe)] if exe.exists() else [sys.executable, "-m", "bayeshcc.cli"]
     if variant == "default":
         return [*cli, "fit", str(spec), "--out", str(out), *extra]
     if variant == "pymc":
@@ -177,6 +182,10 @@ def main() -> None:
                 env["BENCH_FN_CACHE"] = str(tmp / f"cache-{variant}" / "functions" if not args.user_caches
                                             else Path.home() / ".cache" / "bayeshcc-bench" / "functions")
             for run in ("first", "repeat"):
+                if run == "first" and not args.user_caches:
+                    # as after `pip install -e .`: the package's own modules not yet byte-compiled
+                    for cache_dir in (ROOT / "bayeshcc").rglob("__pycache__"):
+                        shutil.rmtree(cache_dir, ignore_errors=True)
                 out = tmp / f"out-{variant}-{run}"
                 cmd = bayeshcc_command(variant, args.spec, out, tmp, args.extra)
                 secs, proc = timed(cmd, env)

@@ -97,7 +97,7 @@ class FitJob:
 
 
 def run_fit(
-    path: str | Path,
+    path: str | Path | FitSpec,
     *,
     out: str | Path | None = None,
     draws: int | None = None,
@@ -107,10 +107,11 @@ def run_fit(
 ) -> FitJob:
     """Run the fits a spec describes, with optional overrides of its ``[fit]`` settings.
 
+    ``path`` is a spec file, or a spec :func:`~bayeshcc.specs.fit.load_fit_spec` already read.
     Everything in the spec (keys, data, arms, comparison times) is checked before any sampling.
     Without ``[fit] sampler`` an MCMC family samples with ``"pymc"`` here (PyTensor's compiled C code
-    is cached on disk, so a one-off fit in a new process is fastest with it); exact families draw
-    from their closed form. Each model of a ``[[model]]`` spec is fitted to each dataset.
+    is cached on disk); ``sampler = "numpy"`` (the piecewise-exponential family) compiles nothing
+    and is the fastest one-off fit; exact families draw from their closed form. Each model of a ``[[model]]`` spec is fitted to each dataset.
     Writes to ``out`` (if given): ``idata.nc`` (``idata_<run>.nc`` for several runs, the run's key
     with ``/`` as ``_``: ``idata_RECIST.nc``, ``idata_RECIST_ordinal_response.nc``),
     ``summary.csv`` (the comparisons), ``coefficients.csv`` (regression models: the per-term table,
@@ -119,7 +120,7 @@ def run_fit(
     """
     from bayeshcc import __version__
 
-    spec = load_fit_spec(path)
+    spec = path if isinstance(path, FitSpec) else load_fit_spec(path)
     overrides = {"draws": draws, "tune": tune, "chains": chains, "seed": seed}
     settings = {family: _settings(model, spec.fit, overrides) for family, model in spec.models.items()}
     if out is not None:

@@ -20,6 +20,7 @@ from bayeshcc.errors import ConvergenceWarning, DataError, SpecError
 if TYPE_CHECKING:
     import pymc as pm
 
+    from bayeshcc.models._density import Density
     from bayeshcc.results.fit import Fit
 
 __all__ = ["ExactModel", "Model", "Prepared"]
@@ -117,6 +118,11 @@ class Model(_Base):
     def build(self, prepared: Prepared) -> pm.Model:
         """The PyMC model, with the data in ``pm.Data`` containers named as ``prepared.arrays``."""
 
+    def density(self, prepared: Prepared) -> Density | None:
+        """The posterior's log density written in numpy (for ``sampler="numpy"``), or None where the
+        family has none for these settings and data (the default)."""
+        return None
+
     def pointwise_log_likelihood(self, prepared: Prepared, posterior) -> Any:
         """Log-likelihood of each observation at each draw (a Dataset), or None to let PyMC compute
         it from the model's observed variables. Families override this where PyMC's observations
@@ -138,7 +144,7 @@ class Model(_Base):
         tune: int = 1000,
         chains: int = 4,
         seed: int | None = None,
-        sampler: Literal["nutpie", "pymc"] = "nutpie",
+        sampler: Literal["nutpie", "pymc", "numpy"] = "nutpie",
         progress: bool = False,
         log_likelihood: bool = False,
         check_convergence: bool = True,
@@ -154,8 +160,13 @@ class Model(_Base):
         seed : int, optional
             Random seed; the same seed gives the same draws. If omitted, one is drawn from fresh
             entropy and recorded in ``fit.seed``.
-        sampler : {"nutpie", "pymc"}
-            NUTS implementation (see ``benchmarks/RESULTS.md`` for when each is faster).
+        sampler : {"nutpie", "pymc", "numpy"}
+            ``"nutpie"``: nutpie's NUTS on the PyMC model compiled by numba (10-30 s to compile in
+            each new process; a refit of the same structure then takes about 0.15 s: the choice
+            for loops over many datasets). ``"pymc"``: PyMC's NUTS on PyTensor's C code (cached on
+            disk across processes). ``"numpy"``: nutpie's NUTS on the family's log density written
+            in numpy (:meth:`density`): nothing to compile, the fastest one-off fit; SpecError for
+            families or settings without one. See ``benchmarks/RESULTS.md``.
         progress : bool
             Show the sampler's progress bar.
         log_likelihood : bool

@@ -118,6 +118,7 @@ class PiecewiseExponential(Model):
     endpoint: ClassVar[str] = "survival"
     data_types: ClassVar[tuple[type, ...]] = (SurvivalData, IntervalData, Sources)
     result: ClassVar[type] = SurvivalFit
+    samplers: ClassVar[tuple[str, ...]] = ("nutpie", "pymc", "numpy")
 
     cutpoints: tuple[float, ...] | str
     effect: Literal["proportional", "per_arm", "time_varying"] = "proportional"
@@ -270,6 +271,12 @@ class PiecewiseExponential(Model):
             tag = " [default]" if self.log_hr_prior == DEFAULT_LOG_HR_PRIOR else ""
             out += f"; log_hr ~ {self.log_hr_prior}{tag}"
         return out
+
+    def density(self, prepared: Prepared):
+        """Numpy log density for ``sampler="numpy"`` (patient data and life tables; not random walks)."""
+        from bayeshcc.models._survival_numpy import piecewise_density
+
+        return piecewise_density(self, prepared)
 
     def pointwise_log_likelihood(self, prepared: Prepared, posterior) -> xr.Dataset | None:
         """Patient-level data: each patient's exact log-likelihood per draw: ``d log h(t) - H(entry, t)``,
