@@ -49,7 +49,7 @@ GOOD = SPEC.read_text()
         (GOOD.replace('control = "Sorafenib"\n# Why', 'control = "Placebo"\n# Why'), r"'model.control': unknown arm\(s\) \['Placebo'\]"),
         (GOOD.replace("cutpoints = [0, 6, 12, 18]", "cutpoints = [0, 12, 6]"), r"strictly increasing"),
         (GOOD.replace('dist = "normal"', 'dist = "student"'), r"model.log_hr_prior: unknown dist"),
-        (GOOD.replace('sampler = "pymc"', 'sampler = "gibbs"'), r"'fit.sampler' must be"),
+        (GOOD.replace('sampler = "numpy"', 'sampler = "gibbs"'), r"'fit.sampler' must be"),
         ("[data\n", r"not valid TOML"),
         (GOOD.replace('family = "piecewise_exponential"', 'family = "weibull"'), r"'model.family' must be one of"),
         (GOOD.replace('effect = "proportional"', 'effect = "proportional"\nshape = 2'), r"unknown key 'model.shape'"),
@@ -169,3 +169,35 @@ def test_a_cox_spec_writes_and_prints_the_per_term_hazard_ratios(mock_sampler, t
     assert {"term", "scale", "median", "p_hr_below_1"} <= set(table.columns)
     pvtt = table[table["term"].astype(str).str.contains("pvtt")].set_index("scale")["median"]
     assert pvtt["HR"] == pytest.approx(0.5, rel=0.05) and pvtt["log HR"] == pytest.approx(np.log(0.5), abs=0.03)
+
+
+@pytest.mark.slow
+def test_main_job_samples_with_numpy_and_never_loads_numba(tmp_path):
+    """The main job compiles nothing: its spec's sampler is "numpy", and the command keeps numba
+    (which ArviZ would compile a ufunc with on import) out of the process."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from bayeshcc.cli import main; status = main(sys.argv[1:]); "
+            "print('numba loaded:', sys.modules.get('numba') is not None); sys.exit(status)")
+    proc = subprocess.run([sys.executable, "-c", code, "fit", str(SPEC), "--out", str(tmp_path), *QUICK],
+                          capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert proc.returncode in (0, 1), proc.stderr
+    assert "sampler=numpy" in proc.stdout and "compile 0.0 s" in proc.stdout
+    assert "numba loaded: False" in proc.stdout
+
+
+def test_hidden_module_fails_to_import_inside_and_is_restored_after():
+    import sys
+
+    from bayeshcc.cli import _hidden
+
+    name = "bayeshcc_no_such_module_for_test"
+    with _hidden(name):
+        assert sys.modules[name] is None
+        with pytest.raises(ImportError):
+            __import__(name)
+    assert name not in sys.modules
+    with _hidden("json"):  # already imported: left alone
+        import json  # noqa: F401
+    assert sys.modules["json"] is not None

@@ -188,7 +188,7 @@ class PiecewiseExponential(Model):
         if self.control is not None:
             parts.append(f"control={self.control!r}")
         parts.append(f"baseline_prior={self.baseline_prior if self.baseline_prior is not None else 'default'}")
-        if self.effect == "proportional":
+        if self.effect != "per_arm":
             parts.append(f"log_hr_prior={self.log_hr_prior}")
         if self.likelihood_weight != 1:
             parts.append(f"likelihood_weight={self.likelihood_weight:g}")
