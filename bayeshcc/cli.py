@@ -71,11 +71,10 @@ def _fit(args: argparse.Namespace) -> int:
     from bayeshcc.specs.fit import load_fit_spec
 
     spec = load_fit_spec(args.spec)
-    # Only sampler="nutpie" compiles with numba. Without it, keep numba unloaded: ArviZ compiles a
-    # numba ufunc whenever it is imported with numba importable (0.8 s of a 5 s main job) and
-    # otherwise uses its numpy code (same results).
-    exact = all(m.samplers == ("exact",) for m in spec.models.values())
-    with _hidden("numba", spec.fit.get("sampler") == "numpy" or exact):
+    # Only sampler="nutpie" compiles with numba (PyMC's NUTS runs C code, "numpy" nothing). Without
+    # it, keep numba unloaded: ArviZ compiles a numba ufunc whenever it is imported with numba
+    # importable (0.8 s of a 5 s main job) and otherwise uses its numpy code (same results).
+    with _hidden("numba", spec.fit.get("sampler") != "nutpie"):
         job = run_fit(spec, out=args.out, draws=args.draws, tune=args.tune, chains=args.chains, seed=args.seed)
     print(f"{job.spec.title}")
     for model in job.spec.models.values():

@@ -43,9 +43,10 @@ fit = model.fit(study.os, sampler=sampler, seed=1, check_convergence=False)
 first = time.perf_counter() - t
 frame = study.os.frame.copy()
 times, ess = [], []
-for i in range(refits):  # new data of the same shape: a few deaths moved between rows
+for i in range(refits):  # new data of the same shape: the open row's deaths and censored shifted by one
     f = frame.copy()
-    f.loc[f.index[0], "events"] = int(f["events"].iloc[0]) + (i % 3) - 1
+    f.loc[f.index[3], "events"] += (i % 3) - 1
+    f.loc[f.index[3], "censored"] -= (i % 3) - 1
     data = bh.IntervalData.from_frame(f, censor_from="censor_from", censor_to="censor_to")
     t = time.perf_counter()
     refit = model.fit(data, sampler=sampler, seed=2 + i, check_convergence=False)

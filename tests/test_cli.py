@@ -201,3 +201,28 @@ def test_hidden_module_fails_to_import_inside_and_is_restored_after():
     with _hidden("json"):  # already imported: left alone
         import json  # noqa: F401
     assert sys.modules["json"] is not None
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    (re.sub(r'(?m)^sampler = .*$', "", GOOD), "numpy"),  # no sampler named, life table: numpy
+    (GOOD.replace('sampler = "numpy"', 'sampler = "pymc"'), "pymc"),  # named: kept
+    ((ROOT / "models" / "haic_cisplatin_os.toml").read_text(), "pymc"),  # published summaries: no numpy form
+])
+def test_a_spec_without_a_sampler_uses_numpy_where_the_family_has_a_numpy_density(tmp_path, monkeypatch, text,
+                                                                                   expected):
+    import bayeshcc as bh
+    from bayeshcc.jobs.fit import run_fit
+
+    class Stop(Exception):
+        pass
+
+    seen = []
+
+    def spy(self, data, **kw):
+        seen.append(kw["sampler"])
+        raise Stop
+
+    monkeypatch.setattr(bh.PiecewiseExponential, "fit", spy)
+    with pytest.raises(Stop):
+        run_fit(write(tmp_path, text))
+    assert seen == [expected]

@@ -109,9 +109,10 @@ def run_fit(
 
     ``path`` is a spec file, or a spec :func:`~bayeshcc.specs.fit.load_fit_spec` already read.
     Everything in the spec (keys, data, arms, comparison times) is checked before any sampling.
-    Without ``[fit] sampler`` an MCMC family samples with ``"pymc"`` here (PyTensor's compiled C code
-    is cached on disk); ``sampler = "numpy"`` (the piecewise-exponential family) compiles nothing
-    and is the fastest one-off fit; exact families draw from their closed form. Each model of a ``[[model]]`` spec is fitted to each dataset.
+    Without ``[fit] sampler`` a model samples with ``"numpy"`` where its family has a numpy log
+    density for the data (the piecewise-exponential family on patient data and life tables:
+    nothing to compile, the fastest one-off fit), else with ``"pymc"`` (PyTensor's compiled C code
+    is cached on disk); exact families draw from their closed form. The fit records the sampler. Each model of a ``[[model]]`` spec is fitted to each dataset.
     Writes to ``out`` (if given): ``idata.nc`` (``idata_<run>.nc`` for several runs, the run's key
     with ``/`` as ``_``: ``idata_RECIST.nc``, ``idata_RECIST_ordinal_response.nc``),
     ``summary.csv`` (the comparisons), ``coefficients.csv`` (regression models: the per-term table,
@@ -127,7 +128,10 @@ def run_fit(
         out = output_dir(out)
     job = FitJob(spec=spec)
     for run in spec.runs:
-        fit = run.model.fit(run.data, **settings[run.family])
+        kw = settings[run.family]
+        if "sampler" not in spec.fit and hasattr(run.model, "has_density") and run.model.has_density(run.data):
+            kw = {**kw, "sampler": "numpy"}  # the fastest one-off fit where the family has a numpy density
+        fit = run.model.fit(run.data, **kw)
         fit.idata.posterior.attrs.update(
             spec=str(spec.path), dataset=run.dataset, seed=fit.seed, sampler=fit.sampler,
             bayeshcc_version=__version__, model=repr(run.model), priors=fit.priors,
@@ -146,10 +150,10 @@ def _settings(model: Any, fit: dict[str, Any], overrides: dict[str, int | None])
     (``[fit] sampler`` where the model has it; an exact model's closed form otherwise)."""
     from bayeshcc import sampling
 
-    # A one-off fit from the command line samples with PyMC's NUTS by default: PyTensor keeps the
-    # compiled C code on disk, so a new process skips compilation, whereas nutpie's numba compile
-    # (the library default, fastest for refits in one process) happens in every process. See
-    # benchmarks/RESULTS.md ("Main job vs brms").
+    # A one-off fit from the command line samples with PyMC's NUTS by default (run_fit prefers
+    # "numpy" where the family has a numpy density): PyTensor keeps the compiled C code on disk, so
+    # a new process skips compilation, whereas nutpie's numba compile (the library default, fastest
+    # for refits in one process) happens in every process. See benchmarks/RESULTS.md.
     settings: dict[str, Any] = {"seed": None, "sampler": "pymc" if "pymc" in model.samplers else model.samplers[0]}
     settings.update({k: v for k, v in fit.items() if k != "sampler" or v in model.samplers})
     settings.update({k: v for k, v in overrides.items() if v is not None})

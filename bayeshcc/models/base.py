@@ -123,6 +123,16 @@ class Model(_Base):
         family has none for these settings and data (the default)."""
         return None
 
+    def has_density(self, data: Any) -> bool:
+        """Whether :meth:`density` has a numpy form for ``data`` with these settings, i.e. whether
+        ``sampler="numpy"`` can fit it (prepares the data; no PyMC)."""
+        if "numpy" not in self.samplers:
+            return False
+        data = self.coerce(data)
+        self.check_data(data)
+        model = self.bind(data)
+        return model.density(model.prepare(data)) is not None
+
     def pointwise_log_likelihood(self, prepared: Prepared, posterior) -> Any:
         """Log-likelihood of each observation at each draw (a Dataset), or None to let PyMC compute
         it from the model's observed variables. Families override this where PyMC's observations
