@@ -1,8 +1,10 @@
-"""Sampling: the compiled-model cache, nutpie and PyMC NUTS, seeds, pointwise log-likelihood.
+"""Sampling: the compiled-model cache, the three NUTS paths, seeds, pointwise log-likelihood.
 
-The cache is keyed by ``(model, structure)``: a model's settings (a frozen dataclass, so hashable)
-and the hashable structure of its prepared data. Refitting new data of the same structure reuses
-the compiled model and only swaps the ``pm.Data`` values.
+``"nutpie"`` (PyMC model compiled by numba) and ``"pymc"`` (PyMC's NUTS on PyTensor's C code) go
+through the cache, keyed by ``(model, structure)``: a model's settings (a frozen dataclass, so
+hashable) and the hashable structure of its prepared data. Refitting new data of the same structure
+reuses the compiled model and only swaps the ``pm.Data`` values. ``"numpy"`` compiles nothing: nutpie's
+NUTS samples the family's numpy log density (``Model.density``), so no PyMC model is built at all.
 """
 
 from __future__ import annotations
