@@ -72,9 +72,11 @@ def _fit(args: argparse.Namespace) -> int:
 
     spec = load_fit_spec(args.spec)
     # Only sampler="nutpie" compiles with numba (PyMC's NUTS runs C code, "numpy" nothing). Without
-    # it, keep numba unloaded: ArviZ compiles a numba ufunc whenever it is imported with numba
-    # importable (0.8 s of a 5 s main job) and otherwise uses its numpy code (same results).
-    with _hidden("numba", spec.fit.get("sampler") != "nutpie"):
+    # it, a console run keeps numba unloaded: ArviZ compiles a numba ufunc whenever it is imported
+    # with numba importable (0.8 s of a 5 s main job) and otherwise uses its numpy code (same
+    # results). Only for a console run (the process ends with the command): modules imported while
+    # numba is hidden (nutpie, ArviZ) keep their numba-less fallbacks for the life of the process.
+    with _hidden("numba", args.console and spec.fit.get("sampler") != "nutpie"):
         job = run_fit(spec, out=args.out, draws=args.draws, tune=args.tune, chains=args.chains, seed=args.seed)
     print(f"{job.spec.title}")
     for model in job.spec.models.values():
@@ -150,7 +152,12 @@ def _hidden(module: str, hide: bool = True):
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``bayeshcc`` console script; returns the exit status."""
+    """Entry point of the ``bayeshcc`` console script; returns the exit status.
+
+    ``argv`` None (the console script) reads ``sys.argv`` and treats the process as the command's
+    own; a list runs the command inside a longer-lived process (tests, notebooks) and changes no
+    module state that outlives it.
+    """
     # PyMC imports IPython for notebook printing when it is installed (0.3 s); a command-line run
     # never uses it, and PyMC works without it.
     with _hidden("IPython"):
@@ -159,6 +166,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _run(argv: Sequence[str] | None) -> int:
     args = _parser().parse_args(argv)
+    args.console = argv is None  # the console script: the process ends with this command
     handlers = {"fit": _fit, "simulate": _simulate, "datasets": _datasets}
     try:
         return handlers[args.command](args)

@@ -9,6 +9,7 @@ NUTS samples the family's numpy log density (``Model.density``), so no PyMC mode
 
 from __future__ import annotations
 
+import math
 import time
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -154,14 +155,7 @@ def _sample_density(density: Density, *, draws: int, tune: int, chains: int, see
     names = list(density.shapes)
 
     def make_logp():
-        logp_grad = density.logp_grad
-
-        def logp(x, **_):
-            with np.errstate(all="ignore"):  # overflow far out in the tails: -inf, a divergence
-                lp, grad = logp_grad(x)
-            return lp, np.ascontiguousarray(grad, dtype=np.float64)
-
-        return logp
+        return _guarded(density)
 
     def make_expand(seed1, seed2, chain):
         def expand(x, **_):
@@ -170,7 +164,7 @@ def _sample_density(density: Density, *, draws: int, tune: int, chains: int, see
 
         return expand
 
-    def initial_point(chain_seed):  # the prior centres, jittered by U(-1, 1) as PyMC's "jitter+adapt_diag"
+    def initial_point(chain_seed):  # the priors' centres, jittered by U(-1, 1) as PyMC's "jitter+adapt_diag" jitters
         return density.centre + np.random.default_rng(chain_seed).uniform(-1.0, 1.0, density.ndim)
 
     compiled = from_pyfunc(
@@ -180,6 +174,22 @@ def _sample_density(density: Density, *, draws: int, tune: int, chains: int, see
     )
     return nutpie.sample(compiled, draws=draws, tune=tune, chains=chains, seed=seed, cores=1,
                          progress_bar=progress, save_warmup=False, **settings)
+
+
+def _guarded(density: Density):
+    """nutpie's callback: ``(log density, gradient)`` with numpy's floating-point warnings off, and
+    ``(-inf, zeros)`` where the density is not finite (far out in the tails, where a hazard or a
+    survival probability under- or overflows): nutpie rejects the point (a divergence)."""
+    logp_grad, zeros = density.logp_grad, np.zeros(density.ndim)
+
+    def logp(x, **_):
+        with np.errstate(all="ignore"):
+            lp, grad = logp_grad(x)
+        if not math.isfinite(lp):
+            return -math.inf, zeros.copy()
+        return lp, np.ascontiguousarray(grad, dtype=np.float64)
+
+    return logp
 
 
 def pymc_log_likelihood(model: Model, prepared: Prepared, idata) -> Any:

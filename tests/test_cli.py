@@ -178,13 +178,43 @@ def test_main_job_samples_with_numpy_and_never_loads_numba(tmp_path):
     import subprocess
     import sys
 
-    code = ("import sys; from bayeshcc.cli import main; status = main(sys.argv[1:]); "
+    code = ("import sys; from bayeshcc.cli import main; status = main(); "
             "print('numba loaded:', sys.modules.get('numba') is not None); sys.exit(status)")
     proc = subprocess.run([sys.executable, "-c", code, "fit", str(SPEC), "--out", str(tmp_path), *QUICK],
                           capture_output=True, text=True, cwd=ROOT, timeout=300)
     assert proc.returncode in (0, 1), proc.stderr
     assert "sampler=numpy" in proc.stdout and "compile 0.0 s" in proc.stdout
     assert "numba loaded: False" in proc.stdout
+
+
+def test_an_in_process_call_leaves_numba_alone(monkeypatch):
+    """Hiding numba is for console runs only: modules imported meanwhile (nutpie) would keep their
+    numba-less fallbacks, and a later sampler="nutpie" fit in the same process would fail."""
+    import sys
+
+    import bayeshcc.jobs.fit as jobs_fit
+    from bayeshcc.errors import SpecError
+
+    seen = []
+
+    def spy(spec, **kw):
+        seen.append(sys.modules.get("numba", "not imported"))
+        raise SpecError("stop here")
+
+    monkeypatch.setattr(jobs_fit, "run_fit", spy)
+    assert main(["fit", str(SPEC)]) == 2
+    assert seen and seen[0] is not None
+
+
+def test_a_named_numpy_sampler_is_checked_against_every_run_before_any_sampling(tmp_path, capsys, monkeypatch):
+    import bayeshcc as bh
+
+    monkeypatch.setattr(bh.PiecewiseExponential, "fit", lambda *a, **k: pytest.fail("sampled"))
+    text = (ROOT / "models" / "haic_cisplatin_os.toml").read_text().replace("[fit]", '[fit]\nsampler = "numpy"')
+    assert main(["fit", str(write(tmp_path, text))]) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1
+    assert "'fit.sampler' = 'numpy'" in err and "no numpy log density" in err and "published-summary" in err
 
 
 def test_hidden_module_fails_to_import_inside_and_is_restored_after():

@@ -127,11 +127,9 @@ def run_fit(
     if out is not None:
         out = output_dir(out)
     job = FitJob(spec=spec)
+    run_settings = {run.key: _run_settings(run, settings[run.family], spec.fit) for run in spec.runs}
     for run in spec.runs:
-        kw = settings[run.family]
-        if "sampler" not in spec.fit and hasattr(run.model, "has_density") and run.model.has_density(run.data):
-            kw = {**kw, "sampler": "numpy"}  # the fastest one-off fit where the family has a numpy density
-        fit = run.model.fit(run.data, **kw)
+        fit = run.model.fit(run.data, **run_settings[run.key])
         fit.idata.posterior.attrs.update(
             spec=str(spec.path), dataset=run.dataset, seed=fit.seed, sampler=fit.sampler,
             bayeshcc_version=__version__, model=repr(run.model), priors=fit.priors,
@@ -143,6 +141,21 @@ def run_fit(
     if out is not None:
         job.files = _write(job, out)
     return job
+
+
+def _run_settings(run: Any, settings: dict[str, Any], fit: dict[str, Any]) -> dict[str, Any]:
+    """One run's sampler settings: ``"numpy"`` where the spec names no sampler and the family has a
+    numpy density for the run's data (the fastest one-off fit); a named ``"numpy"`` checked against
+    the data here, before any run samples."""
+    has_density = getattr(run.model, "has_density", None)
+    if "sampler" not in fit:
+        return {**settings, "sampler": "numpy"} if has_density is not None and has_density(run.data) else settings
+    if settings["sampler"] == "numpy" and not has_density(run.data):
+        where = f" (run {run.key!r})" if run.key else ""
+        raise SpecError(f"'fit.sampler' = 'numpy'{where}: {type(run.model).__name__}({run.model.describe()}) has no "
+                        "numpy log density for these settings and data (random walks, mixture priors and "
+                        "published-summary sources have none); use 'nutpie' or 'pymc'")
+    return settings
 
 
 def _settings(model: Any, fit: dict[str, Any], overrides: dict[str, int | None]) -> dict[str, Any]:

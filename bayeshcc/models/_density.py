@@ -39,7 +39,8 @@ class Density:
     shapes, dims : dict
         Each posterior variable's shape and dimension names; ``coords`` the dimensions' labels.
     centre : numpy.ndarray
-        Starting point before jitter (each prior's centre, as PyMC's initial point).
+        Starting point before jitter: each prior's centre on the unconstrained scale (its median for
+        LogNormal and Normal; PyMC starts a LogNormal at its mean instead; either serves).
     blocks : dict
         The free parameters in the order they fill ``x``, with their shapes (unconstrained).
     """

@@ -146,13 +146,19 @@ def _window(arm_index, data: dict, n_arms: int) -> TermsFn:
     alive = n - d
     const = _log_choose(n, d)
 
+    # zero-width windows (x = 0 always): g = 1 - x/2 below x = 1e-8, exactly as PyMC switches (elsewhere
+    # x is clipped at 1e-8, which changes g by at most 5e-9 at hazards below 1e-8 / length)
+    tiny = bool(n_p and np.any(tl[n_p:].sum(axis=1) == 0))
+
     def f(h):
         hh = tl @ h
-        # g and g'(x) = (e^-x - g(x)) / x at x >= 1e-8 (a zero-width window, x = 0, has g = 1 to
-        # 5e-9; PyMC switches to 1 - x/2 below 1e-8)
+        # g and g'(x) = (e^-x - g(x)) / x
         x = np.maximum(hh[n_p:], 1e-8)
         em1 = np.expm1(-x)
         g = -em1 / x
+        if tiny:
+            small = hh[n_p:] <= 1e-8
+            g = np.where(small, 1.0 - hh[n_p:] / 2, g)
         a = wp * np.exp(-hh[:n_p])
         ag = a * g
         surv = ag if one_each else s_m @ ag
@@ -160,7 +166,10 @@ def _window(arm_index, data: dict, n_arms: int) -> TermsFn:
         ds = alive / surv - d / (1.0 - surv)  # d lp / d surv
         if not one_each:
             ds = s_mt @ ds  # per piece
-        return lp, tl_t @ np.concatenate([-ds * ag, ds * a * (em1 + 1.0 - g) / x])
+        dg = (em1 + 1.0 - g) / x
+        if tiny:
+            dg = np.where(small, -0.5, dg)
+        return lp, tl_t @ np.concatenate([-ds * ag, ds * a * dg])
 
     return f
 

@@ -131,7 +131,9 @@ class Model(_Base):
         data = self.coerce(data)
         self.check_data(data)
         model = self.bind(data)
-        return model.density(model.prepare(data)) is not None
+        with warnings.catch_warnings():  # the fit that follows prepares again and warns there
+            warnings.simplefilter("ignore")
+            return model.density(model.prepare(data)) is not None
 
     def pointwise_log_likelihood(self, prepared: Prepared, posterior) -> Any:
         """Log-likelihood of each observation at each draw (a Dataset), or None to let PyMC compute

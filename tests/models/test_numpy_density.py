@@ -37,6 +37,14 @@ def _patients(seed=0, n=60, *, entry=False, interval=False):
     return bh.SurvivalData.from_frame(df, time="time", event="event", arm="arm", **kw)
 
 
+def _three_arms():
+    rng = np.random.default_rng(9)
+    n = 90
+    df = pd.DataFrame({"time": np.round(rng.exponential(7, n), 3) + 0.01, "event": rng.integers(0, 2, n),
+                       "arm": np.repeat(["A", "B", "C"], n // 3)})
+    return bh.SurvivalData.from_frame(df, time="time", event="event", arm="arm")
+
+
 def _table(point_window=False):
     """Closed, actuarial and window rows; the windows cover two intervals (or one instant)."""
     u, v = (14.0, 14.0) if point_window else (14.0, 40.0)
@@ -79,6 +87,9 @@ CASES = {
     "patients with entry and interval censoring, proportional": (
         lambda: _patients(3, entry=True, interval=True), dict(cutpoints=[0, 4, 9])),
     "patients, per arm, default prior": (lambda: _patients(4), dict(cutpoints=[0, 5], effect="per_arm")),
+    "patients, power prior (a source refitted with a0 = 0.5)": (
+        lambda: _patients(8, interval=True), dict(cutpoints=[0, 4, 9], likelihood_weight=0.5)),
+    "three arms, per arm": (lambda: _three_arms(), dict(cutpoints=[0, 3, 8], effect="per_arm", control="B")),
 }
 
 
@@ -100,8 +111,9 @@ def test_value_and_gradient_equal_pymc(case):
         x = density.centre + rng.normal(0.0, 0.7, density.ndim)
         value, grad = density.logp_grad(x)
         point = _point(pm_model, density, x)
-        # PyTensor's FAST_COMPILE (Python) kernels differ from scipy's Gamma and HalfNormal log
-        # densities by up to about 1e-6; an error in a term would be of order 1
+        # PyTensor keeps Python-float parameters that float32 holds exactly (2.0, 30.0) as float32
+        # and computes log(sigma), gammaln(alpha) and 1/beta in float32: up to about 1e-6 apart
+        # from the float64 values here (scipy agrees with these); an error in a term is of order 1
         assert value == pytest.approx(float(logp(point)), abs=1e-5)
         np.testing.assert_allclose(grad, dlogp(point), rtol=1e-6, atol=1e-6)
         # the posterior variables are PyMC's deterministics at that point
@@ -178,6 +190,8 @@ def test_same_seed_same_draws_and_the_fit_reports_its_sampler():
     (dict(cutpoints=[0, 6, 12], effect="time_varying", log_hr_prior=bh.RandomWalk()), _table, "RandomWalk"),
     (dict(cutpoints=[0, 6, 12, 18], baseline_prior=bh.Mixture([bh.Gamma(1, 10), bh.Gamma(5, 10)], weights=[0.5, 0.5])),
      _table, "Mixture"),
+    (dict(cutpoints=[0, 6, 12, 18], log_hr_prior=bh.Mixture([bh.Normal(0, 0.2), bh.Normal(0, 2)], weights=[0.5, 0.5])),
+     _table, "Mixture"),
 ])
 def test_settings_without_a_numpy_form_are_refused_before_sampling(settings, data_fn, what, monkeypatch):
     from bayeshcc import sampling
@@ -205,3 +219,27 @@ def test_families_without_a_numpy_density_do_not_offer_the_sampler():
     data = bh.SurvivalData.from_frame(df, time="time", event="event", arm="arm")
     with pytest.raises(bh.SpecError, match="sampler must be one of"):
         bh.CoxPH("arm", cutpoints=[0, 2]).fit(data, sampler="numpy")
+
+
+def test_loo_of_a_numpy_fit_uses_one_term_per_patient():
+    data = _patients(10, n=60)
+    model = bh.PiecewiseExponential(cutpoints=[0, 4, 9])
+    fit = model.fit(data, sampler="numpy", draws=300, tune=300, chains=2, seed=4, log_likelihood=True,
+                    check_convergence=False)
+    ll = fit.idata.log_likelihood["patients"]
+    assert ll.sizes["patient"] == 60 and bool(np.isfinite(ll).all())
+    assert math.isfinite(float(fit.loo().elpd_loo))
+
+
+def test_an_unreachable_point_is_a_rejection_not_an_error():
+    """Far out in the tails the window survival underflows: nutpie's callback gets -inf and a zero
+    gradient (a rejected point), without warnings (which pytest turns into errors here)."""
+    from bayeshcc.sampling import _guarded
+
+    model = bh.PiecewiseExponential(cutpoints=[0, 6, 12, 18])
+    density = model.density(model.prepare(_table()))
+    callback = _guarded(density)
+    value, grad = callback(density.centre + 12.0)
+    assert value == -math.inf and grad.shape == (density.ndim,) and not grad.any()
+    value, grad = callback(density.centre)
+    assert value == density.logp_grad(density.centre)[0] and bool(np.isfinite(grad).all())
