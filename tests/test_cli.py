@@ -210,11 +210,12 @@ def test_a_named_numpy_sampler_is_checked_against_every_run_before_any_sampling(
     import bayeshcc as bh
 
     monkeypatch.setattr(bh.PiecewiseExponential, "fit", lambda *a, **k: pytest.fail("sampled"))
-    text = (ROOT / "models" / "haic_cisplatin_os.toml").read_text().replace("[fit]", '[fit]\nsampler = "numpy"')
+    text = GOOD.replace('baseline_prior = { dist = "lognormal", mu = -2.995732, sigma = 2.0 }',
+                        'baseline_prior = { dist = "random_walk" }')
     assert main(["fit", str(write(tmp_path, text))]) == 2
     err = capsys.readouterr().err
     assert len(err.strip().splitlines()) == 1
-    assert "'fit.sampler' = 'numpy'" in err and "no numpy log density" in err and "published-summary" in err
+    assert "'fit.sampler' = 'numpy'" in err and "no numpy log density" in err and "RandomWalk" in err
 
 
 def test_hidden_module_fails_to_import_inside_and_is_restored_after():
@@ -236,7 +237,10 @@ def test_hidden_module_fails_to_import_inside_and_is_restored_after():
 @pytest.mark.parametrize(("text", "expected"), [
     (re.sub(r'(?m)^sampler = .*$', "", GOOD), "numpy"),  # no sampler named, life table: numpy
     (GOOD.replace('sampler = "numpy"', 'sampler = "pymc"'), "pymc"),  # named: kept
-    ((ROOT / "models" / "haic_cisplatin_os.toml").read_text(), "pymc"),  # published summaries: no numpy form
+    ((ROOT / "models" / "haic_cisplatin_os.toml").read_text(), "numpy"),  # published summaries: numpy too
+    (re.sub(r'(?m)^sampler = .*$', "", GOOD).replace(
+        'baseline_prior = { dist = "lognormal", mu = -2.995732, sigma = 2.0 }',
+        'baseline_prior = { dist = "random_walk" }'), "pymc"),  # a random walk: no numpy form
 ])
 def test_a_spec_without_a_sampler_uses_numpy_where_the_family_has_a_numpy_density(tmp_path, monkeypatch, text,
                                                                                    expected):

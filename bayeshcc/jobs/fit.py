@@ -110,8 +110,8 @@ def run_fit(
     ``path`` is a spec file, or a spec :func:`~bayeshcc.specs.fit.load_fit_spec` already read.
     Everything in the spec (keys, data, arms, comparison times) is checked before any sampling.
     Without ``[fit] sampler`` a model samples with ``"numpy"`` where its family has a numpy log
-    density for the data (the piecewise-exponential family on patient data and life tables:
-    nothing to compile, the fastest one-off fit), else with ``"pymc"`` (PyTensor's compiled C code
+    density for the data (the piecewise-exponential family without random walks or mixture
+    priors: nothing to compile, the fastest one-off fit), else with ``"pymc"`` (PyTensor's compiled C code
     is cached on disk); exact families draw from their closed form. The fit records the sampler. Each model of a ``[[model]]`` spec is fitted to each dataset.
     Writes to ``out`` (if given): ``idata.nc`` (``idata_<run>.nc`` for several runs, the run's key
     with ``/`` as ``_``: ``idata_RECIST.nc``, ``idata_RECIST_ordinal_response.nc``),
@@ -153,8 +153,8 @@ def _run_settings(run: Any, settings: dict[str, Any], fit: dict[str, Any]) -> di
     if settings["sampler"] == "numpy" and not has_density(run.data):
         where = f" (run {run.key!r})" if run.key else ""
         raise SpecError(f"'fit.sampler' = 'numpy'{where}: {type(run.model).__name__}({run.model.describe()}) has no "
-                        "numpy log density for these settings and data (random walks, mixture priors and "
-                        "published-summary sources have none); use 'nutpie' or 'pymc'")
+                        "numpy log density for these settings (random walks and mixture priors have none); "
+                        "use 'nutpie' or 'pymc'")
     return settings
 
 

@@ -4,11 +4,10 @@
 giving the total log-likelihood of every term the data carry and its gradient with respect to
 ``h``. It is the log-likelihood PyMC builds (normalising constants included), written out by hand
 so that ``sampler="numpy"`` samples without compiling anything; ``tests/models/test_numpy_density.py``
-checks value and gradient against PyMC's compiled ones. Every cumulative hazard the terms need is
+checks value and gradient against PyMC's compiled ones. Published evidence among ``Sources`` (hazard
+ratios, medians, landmarks) is in :mod:`bayeshcc.models._evidence_numpy`. Every cumulative hazard the terms need is
 linear in ``h``, so each term precomputes its matrices once and an evaluation is a few small
 matrix products and element-wise functions (about 15 us for the main job's life table).
-
-Sources (published summaries) have no numpy form: :func:`survival_terms` returns None for them.
 """
 
 from __future__ import annotations
@@ -40,7 +39,7 @@ def _rows_matrix(arm_index, overlap: np.ndarray, n_arms: int) -> np.ndarray:
     return m
 
 
-def survival_terms(structure: tuple, data: dict, weight: float = 1.0) -> TermsFn | None:
+def survival_terms(structure: tuple, data: dict, weight: float = 1.0, cutpoints=None) -> TermsFn | None:
     """Log-likelihood and its gradient in the flattened hazards for the terms in ``structure``.
 
     Parameters
@@ -49,16 +48,24 @@ def survival_terms(structure: tuple, data: dict, weight: float = 1.0) -> TermsFn
         ``Prepared.structure`` and ``Prepared.arrays`` of :func:`~bayeshcc.models._survival.prepare_survival`.
     weight : float
         Power-prior weight a0 on the whole log-likelihood.
+    cutpoints : array, optional
+        The interval starts; needed for published medians among ``Sources``.
 
     Returns
     -------
     callable or None
         ``f(h) -> (loglik, d loglik / d h)``, ``h = hazard.ravel()`` of shape ``(arm * interval,)``;
-        None for structures with no numpy form (published-summary sources).
+        None for a structure with no numpy form.
     """
     kind = structure[0]
     n_arms = len(structure[1])
-    if kind == "ipd":
+    if kind == "sources":
+        from bayeshcc.models._evidence_numpy import source_terms
+
+        parts = source_terms(structure, data, cutpoints, survival_terms)
+        if parts is None:
+            return None
+    elif kind == "ipd":
         parts = [_poisson(data)]
         if structure[3]:
             m = _rows_matrix(structure[3], data["interval_overlap"], n_arms)
@@ -177,14 +184,14 @@ def _window(arm_index, data: dict, n_arms: int) -> TermsFn:
 def piecewise_density(model, prepared) -> Density | None:
     """The posterior of a :class:`~bayeshcc.PiecewiseExponential` fit as a numpy :class:`Density`.
 
-    None when some part has no numpy form: published-summary sources, random-walk priors, or a
-    prior outside Normal/Logistic (log hazard ratio) and LogNormal/Gamma/HalfNormal (hazards).
+    None when some part has no numpy form: random-walk priors, or a prior outside Normal/Logistic
+    (log hazard ratio) and LogNormal/Gamma/HalfNormal (hazards).
     The unconstrained coordinates are PyMC's: log hazards, and the log hazard ratio as it is.
     ``log hazard = M @ x`` is linear in them for every effect, so the chain rule is ``M.T``.
     """
     from bayeshcc.models.piecewise_exponential import DEFAULT_BASELINE_SIGMA
 
-    terms = survival_terms(prepared.structure, prepared.arrays, model.likelihood_weight)
+    terms = survival_terms(prepared.structure, prepared.arrays, model.likelihood_weight, np.asarray(model.cutpoints))
     base_prior = model.baseline_prior
     if base_prior is None:
         base_prior = LogNormal(mu=float(prepared.arrays["baseline_mu"]), sigma=DEFAULT_BASELINE_SIGMA)

@@ -273,7 +273,7 @@ class PiecewiseExponential(Model):
         return out
 
     def density(self, prepared: Prepared):
-        """Numpy log density for ``sampler="numpy"`` (patient data and life tables; not random walks)."""
+        """Numpy log density for ``sampler="numpy"`` (every data type; None with random walks or mixture priors)."""
         from bayeshcc.models._survival_numpy import piecewise_density
 
         return piecewise_density(self, prepared)
