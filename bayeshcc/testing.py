@@ -1,4 +1,4 @@
-"""Helpers for tests and examples: fake posteriors with known answers.
+"""Helpers for tests and examples: fake posteriors with known answers, small synthetic datasets.
 
 Nothing here samples; it builds result objects from given draws so that downstream code
 (comparisons, plots) can be checked against closed-form answers.
@@ -11,7 +11,7 @@ from collections.abc import Sequence
 import numpy as np
 import xarray as xr
 
-__all__ = ["fake_fit", "fake_survival_fit", "mock_sample", "simulate_ae_table"]
+__all__ = ["fake_fit", "fake_survival_fit", "life_table", "mock_sample", "random_patients", "simulate_ae_table"]
 
 
 def fake_survival_fit(
@@ -170,3 +170,48 @@ def simulate_ae_table(
             for j in range(k) for a, arm in enumerate(("C", "T"))]
     df = pd.DataFrame(rows, columns=["system", "event", "arm", "grade", "count", "n"])
     return AETable.from_frame(df).with_control("C"), pd.Series(theta, index=events, name="log_or")
+
+
+def random_patients(seed: int = 0, n: int = 40, *, entry: bool = False, interval: bool = False):
+    """Two arms ("A", "B") of ``n // 2`` patients: exponential times (mean 8), events at random;
+    with ``entry``, delayed entry for about half; with ``interval``, about 30% of events
+    interval-censored in ``(time, time + U(0.5, 3))``."""
+    import pandas as pd
+
+    import bayeshcc as bh
+
+    rng = np.random.default_rng(seed)
+    t = np.round(rng.exponential(8, n), 3) + 0.01
+    df = pd.DataFrame({"time": t, "event": rng.integers(0, 2, n), "arm": np.repeat(["A", "B"], n // 2)})
+    kw = {}
+    if entry:
+        df["entry"] = np.where(rng.random(n) < 0.5, t * rng.uniform(0, 0.9, n), 0.0)
+        kw["entry"] = "entry"
+    if interval:
+        ic = rng.random(n) < 0.3
+        df.loc[ic, "event"] = 1
+        df["upper"] = np.where(ic, df["time"] + rng.uniform(0.5, 3, n), np.nan)
+        kw["upper"] = "upper"
+    return bh.SurvivalData.from_frame(df, time="time", event="event", arm="arm", **kw)
+
+
+def life_table(*, point_window: bool = False, arms: tuple[str, str] = ("C", "T")):
+    """A two-arm life table with all three row kinds: closed rows [0, 6) and [6, 12), actuarial
+    censoring in [6, 12), and open rows from 12 whose follow-up window [14, 40] covers two of the
+    intervals 0/6/12/18 (or, with ``point_window``, a window of zero width at 14)."""
+    import pandas as pd
+
+    import bayeshcc as bh
+
+    u, v = (14.0, 14.0) if point_window else (14.0, 40.0)
+    df = pd.DataFrame({
+        "arm": np.repeat(list(arms), 3),
+        "start": [0.0, 6.0, 12.0, 0.0, 6.0, 12.0],
+        "end": [6.0, 12.0, np.inf, 6.0, 12.0, np.inf],
+        "at_risk": [50, 35, 20, 50, 42, 30],
+        "events": [15, 10, 12, 8, 9, 14],
+        "censored": [0, 5, 8, 0, 3, 16],
+        "censor_from": [np.nan, np.nan, u, np.nan, np.nan, u],
+        "censor_to": [np.nan, np.nan, v, np.nan, np.nan, v],
+    })
+    return bh.IntervalData.from_frame(df, censor_from="censor_from", censor_to="censor_to")

@@ -111,8 +111,9 @@ def run_fit(
     Everything in the spec (keys, data, arms, comparison times) is checked before any sampling.
     Without ``[fit] sampler`` a model samples with ``"numpy"`` where its family has a numpy log
     density for the data (the piecewise-exponential family without random walks or mixture
-    priors: nothing to compile, the fastest one-off fit), else with ``"pymc"`` (PyTensor's compiled C code
-    is cached on disk); exact families draw from their closed form. The fit records the sampler. Each model of a ``[[model]]`` spec is fitted to each dataset.
+    priors: nothing to compile, the fastest one-off fit), else with ``"pymc"`` (PyTensor's
+    compiled C code is cached on disk); exact families draw from their closed form. The fit
+    records the sampler. Each model of a ``[[model]]`` spec is fitted to each dataset.
     Writes to ``out`` (if given): ``idata.nc`` (``idata_<run>.nc`` for several runs, the run's key
     with ``/`` as ``_``: ``idata_RECIST.nc``, ``idata_RECIST_ordinal_response.nc``),
     ``summary.csv`` (the comparisons), ``coefficients.csv`` (regression models: the per-term table,

@@ -19,9 +19,11 @@ from scipy.special import gammaln
 
 from bayeshcc.models.priors import Gamma, HalfNormal, Logistic, LogNormal, Normal, Prior
 
-__all__ = ["Block", "Density", "joint_prior", "prior_block"]
+__all__ = ["Block", "Density", "TermsFn", "joint_prior", "prior_block"]
 
 _HALF_LOG_2PI = 0.5 * math.log(2 * math.pi)
+#: A likelihood term: flattened hazards ``h`` (``arm * K + interval``) -> (log-likelihood, gradient).
+TermsFn = Callable[[np.ndarray], tuple[float, np.ndarray]]
 
 
 @dataclass(frozen=True, eq=False)

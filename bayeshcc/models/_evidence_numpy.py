@@ -20,12 +20,11 @@ from collections.abc import Callable
 
 import numpy as np
 
+from bayeshcc.models._density import _HALF_LOG_2PI, TermsFn
+
 __all__ = ["source_terms"]
 
-_HALF_LOG_2PI = 0.5 * math.log(2 * math.pi)
 _LOG2 = math.log(2.0)
-
-TermsFn = Callable[[np.ndarray], tuple[float, np.ndarray]]
 
 
 def source_terms(structure: tuple, data: dict, cutpoints, row_terms: Callable) -> list[TermsFn] | None:

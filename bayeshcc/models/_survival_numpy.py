@@ -4,25 +4,23 @@
 giving the total log-likelihood of every term the data carry and its gradient with respect to
 ``h``. It is the log-likelihood PyMC builds (normalising constants included), written out by hand
 so that ``sampler="numpy"`` samples without compiling anything; ``tests/models/test_numpy_density.py``
-checks value and gradient against PyMC's compiled ones. Published evidence among ``Sources`` (hazard
-ratios, medians, landmarks) is in :mod:`bayeshcc.models._evidence_numpy`. Every cumulative hazard the terms need is
-linear in ``h``, so each term precomputes its matrices once and an evaluation is a few small
-matrix products and element-wise functions (about 15 us for the main job's life table).
+checks value and gradient against PyMC's compiled ones. Published evidence among ``Sources``
+(hazard ratios, medians, landmarks) is in :mod:`bayeshcc.models._evidence_numpy`. Every cumulative
+hazard the terms need is linear in ``h``, so each term precomputes its matrices once and an
+evaluation is a few small matrix products and element-wise functions (about 15 us for the main
+job's life table).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import numpy as np
 from scipy.special import gammaln
 
-from bayeshcc.models._density import Density, joint_prior, prior_block
+from bayeshcc.models._density import Density, TermsFn, joint_prior, prior_block
+from bayeshcc.models._evidence_numpy import source_terms
 from bayeshcc.models.priors import LogNormal
 
 __all__ = ["piecewise_density", "survival_terms"]
-
-TermsFn = Callable[[np.ndarray], tuple[float, np.ndarray]]
 
 
 def _log_choose(n: np.ndarray, k: np.ndarray) -> float:
@@ -60,8 +58,6 @@ def survival_terms(structure: tuple, data: dict, weight: float = 1.0, cutpoints=
     kind = structure[0]
     n_arms = len(structure[1])
     if kind == "sources":
-        from bayeshcc.models._evidence_numpy import source_terms
-
         parts = source_terms(structure, data, cutpoints, survival_terms)
         if parts is None:
             return None

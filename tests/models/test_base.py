@@ -8,7 +8,7 @@ import pytest
 
 import bayeshcc as bh
 from bayeshcc import sampling
-from bayeshcc.testing import fake_fit
+from bayeshcc.testing import fake_fit, life_table
 
 
 @pytest.fixture
@@ -19,17 +19,7 @@ def ipd(ipd_frame):
 @pytest.fixture
 def table():
     """A life table with all three row kinds: closed, follow-up window and actuarial."""
-    df = pd.DataFrame({
-        "arm": ["C", "C", "C", "T", "T", "T"],
-        "start": [0.0, 6.0, 12.0, 0.0, 6.0, 12.0],
-        "end": [6.0, 12.0, np.inf, 6.0, 12.0, np.inf],
-        "at_risk": [50, 35, 20, 50, 42, 30],
-        "events": [15, 10, 12, 8, 9, 14],
-        "censored": [0, 5, 8, 0, 3, 16],
-        "censor_from": [np.nan, np.nan, 14.0, np.nan, np.nan, 14.0],
-        "censor_to": [np.nan, np.nan, 40.0, np.nan, np.nan, 40.0],
-    })
-    return bh.IntervalData.from_frame(df, censor_from="censor_from", censor_to="censor_to")
+    return life_table()
 
 
 def test_registry_names_every_family():

@@ -21,24 +21,9 @@ import pytest
 import bayeshcc as bh
 from bayeshcc.data.evidence import HazardRatioEvidence
 from bayeshcc.models._survival_numpy import survival_terms
+from bayeshcc.testing import life_table, random_patients
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def _patients(seed=0, n=60, *, entry=False, interval=False):
-    rng = np.random.default_rng(seed)
-    t = np.round(rng.exponential(8, n), 3) + 0.01
-    df = pd.DataFrame({"time": t, "event": rng.integers(0, 2, n), "arm": np.repeat(["A", "B"], n // 2)})
-    kw = {}
-    if entry:
-        df["entry"] = np.where(rng.random(n) < 0.5, t * rng.uniform(0, 0.9, n), 0.0)
-        kw["entry"] = "entry"
-    if interval:
-        ic = rng.random(n) < 0.3
-        df.loc[ic, "event"] = 1
-        df["upper"] = np.where(ic, df["time"] + rng.uniform(0.5, 3, n), np.nan)
-        kw["upper"] = "upper"
-    return bh.SurvivalData.from_frame(df, time="time", event="event", arm="arm", **kw)
 
 
 def _three_arms():
@@ -53,27 +38,6 @@ def _spec_data(name):
     from bayeshcc.specs.fit import load_fit_spec
 
     return load_fit_spec(f"{ROOT}/models/{name}.toml").runs[0].data
-
-
-def _table_as(control, treatment):
-    frame = _table().frame.replace({"arm": {"C": control, "T": treatment}})
-    return bh.IntervalData.from_frame(frame, censor_from="censor_from", censor_to="censor_to")
-
-
-def _table(point_window=False):
-    """Closed, actuarial and window rows; the windows cover two intervals (or one instant)."""
-    u, v = (14.0, 14.0) if point_window else (14.0, 40.0)
-    df = pd.DataFrame({
-        "arm": ["C", "C", "C", "T", "T", "T"],
-        "start": [0.0, 6.0, 12.0, 0.0, 6.0, 12.0],
-        "end": [6.0, 12.0, np.inf, 6.0, 12.0, np.inf],
-        "at_risk": [50, 35, 20, 50, 42, 30],
-        "events": [15, 10, 12, 8, 9, 14],
-        "censored": [0, 5, 8, 0, 3, 16],
-        "censor_from": [np.nan, np.nan, u, np.nan, np.nan, u],
-        "censor_to": [np.nan, np.nan, v, np.nan, np.nan, v],
-    })
-    return bh.IntervalData.from_frame(df, censor_from="censor_from", censor_to="censor_to")
 
 
 def _point(pm_model, density, x):
@@ -93,24 +57,24 @@ CASES = {
     "huang2022 life table, proportional": (
         lambda: bh.datasets.load_huang2022().os, dict(cutpoints=[0, 6, 12, 18], control="Sorafenib")),
     "table with all row kinds, proportional, Gamma baseline, Logistic log HR": (
-        _table, dict(cutpoints=[0, 6, 12, 18], baseline_prior=bh.Gamma(2.0, 30.0), log_hr_prior=bh.Logistic(0.1, 0.7))),
+        life_table, dict(cutpoints=[0, 6, 12, 18], baseline_prior=bh.Gamma(2.0, 30.0), log_hr_prior=bh.Logistic(0.1, 0.7))),
     "table, zero-width windows, per arm, HalfNormal": (
-        lambda: _table(point_window=True), dict(cutpoints=[0, 6, 12], effect="per_arm", baseline_prior=bh.HalfNormal(0.3))),
+        lambda: life_table(point_window=True), dict(cutpoints=[0, 6, 12], effect="per_arm", baseline_prior=bh.HalfNormal(0.3))),
     "table, time-varying effect, power prior": (
-        _table, dict(cutpoints=[0, 6, 12], effect="time_varying", log_hr_prior=bh.Normal(0.0, 1.0),
+        life_table, dict(cutpoints=[0, 6, 12], effect="time_varying", log_hr_prior=bh.Normal(0.0, 1.0),
                      likelihood_weight=0.4)),
     "patients with entry and interval censoring, proportional": (
-        lambda: _patients(3, entry=True, interval=True), dict(cutpoints=[0, 4, 9])),
-    "patients, per arm, default prior": (lambda: _patients(4), dict(cutpoints=[0, 5], effect="per_arm")),
+        lambda: random_patients(3, n=60, entry=True, interval=True), dict(cutpoints=[0, 4, 9])),
+    "patients, per arm, default prior": (lambda: random_patients(4, n=60), dict(cutpoints=[0, 5], effect="per_arm")),
     "patients, power prior (a source refitted with a0 = 0.5)": (
-        lambda: _patients(8, interval=True), dict(cutpoints=[0, 4, 9], likelihood_weight=0.5)),
+        lambda: random_patients(8, n=60, interval=True), dict(cutpoints=[0, 4, 9], likelihood_weight=0.5)),
     "three arms, per arm": (lambda: _three_arms(), dict(cutpoints=[0, 3, 8], effect="per_arm", control="B")),
     "published HR and medians (huang2022 PFS), HR named the other way round": (
         lambda: _spec_data("huang2022_pfs"), dict(cutpoints=[0, 6], control="FOLFOX-HAIC")),
     "published landmarks and median (HAIC-cisplatin OS cohort)": (
         lambda: _spec_data("haic_cisplatin_os"), dict(cutpoints=[0, 10, 20], effect="per_arm")),
     "patient data, a life table and a published HR": (
-        lambda: [_patients(6), _table_as("A", "B"), HazardRatioEvidence("B", "A", 0.8, 0.5, 1.3)],
+        lambda: [random_patients(6, n=60), life_table(arms=("A", "B")), HazardRatioEvidence("B", "A", 0.8, 0.5, 1.3)],
         dict(cutpoints=[0, 4, 9], control="A")),
 }
 
@@ -147,7 +111,7 @@ def test_value_and_gradient_equal_pymc(case):
 def test_gradient_is_the_derivative_of_the_value_far_from_the_centre():
     """Central differences at extreme hazards (tiny and large cumulative hazards in the window)."""
     model = bh.PiecewiseExponential(cutpoints=[0, 6, 12, 18])
-    density = model.density(model.prepare(_table()))
+    density = model.density(model.prepare(life_table()))
     for shift in (-9.0, 2.5):
         x = density.centre + shift
         _, grad = density.logp_grad(x)
@@ -159,7 +123,7 @@ def test_gradient_is_the_derivative_of_the_value_far_from_the_centre():
 
 def test_terms_weight_scales_value_and_gradient():
     model = bh.PiecewiseExponential(cutpoints=[0, 6, 12, 18])
-    prepared = model.prepare(_table())
+    prepared = model.prepare(life_table())
     full = survival_terms(prepared.structure, prepared.arrays)
     half = survival_terms(prepared.structure, prepared.arrays, 0.5)
     h = np.linspace(0.02, 0.2, 8)
@@ -170,7 +134,7 @@ def test_terms_weight_scales_value_and_gradient():
 
 def test_sampled_posterior_matches_the_exact_gamma_posterior():
     """Per-arm hazards, Gamma prior, patient data: the posterior is Gamma(alpha + d, beta + E)."""
-    data = _patients(5, n=80)
+    data = random_patients(5, n=80)
     prior = bh.Gamma(2.0, 10.0)
     model = bh.PiecewiseExponential(cutpoints=[0, 4, 10], effect="per_arm", baseline_prior=prior)
     prepared = model.prepare(data)
@@ -208,12 +172,12 @@ def test_same_seed_same_draws_and_the_fit_reports_its_sampler():
 
 
 @pytest.mark.parametrize("settings, data_fn, what", [
-    (dict(cutpoints=[0, 6, 12, 18], baseline_prior=bh.RandomWalk()), _table, "RandomWalk"),
-    (dict(cutpoints=[0, 6, 12], effect="time_varying", log_hr_prior=bh.RandomWalk()), _table, "RandomWalk"),
+    (dict(cutpoints=[0, 6, 12, 18], baseline_prior=bh.RandomWalk()), life_table, "RandomWalk"),
+    (dict(cutpoints=[0, 6, 12], effect="time_varying", log_hr_prior=bh.RandomWalk()), life_table, "RandomWalk"),
     (dict(cutpoints=[0, 6, 12, 18], baseline_prior=bh.Mixture([bh.Gamma(1, 10), bh.Gamma(5, 10)], weights=[0.5, 0.5])),
-     _table, "Mixture"),
+     life_table, "Mixture"),
     (dict(cutpoints=[0, 6, 12, 18], log_hr_prior=bh.Mixture([bh.Normal(0, 0.2), bh.Normal(0, 2)], weights=[0.5, 0.5])),
-     _table, "Mixture"),
+     life_table, "Mixture"),
 ])
 def test_settings_without_a_numpy_form_are_refused_before_sampling(settings, data_fn, what, monkeypatch):
     from bayeshcc import sampling
@@ -234,7 +198,7 @@ def test_families_without_a_numpy_density_do_not_offer_the_sampler():
 
 
 def test_loo_of_a_numpy_fit_uses_one_term_per_patient():
-    data = _patients(10, n=60)
+    data = random_patients(10, n=60)
     model = bh.PiecewiseExponential(cutpoints=[0, 4, 9])
     fit = model.fit(data, sampler="numpy", draws=300, tune=300, chains=2, seed=4, log_likelihood=True,
                     check_convergence=False)
@@ -249,7 +213,7 @@ def test_an_unreachable_point_is_a_rejection_not_an_error():
     from bayeshcc.sampling import _guarded
 
     model = bh.PiecewiseExponential(cutpoints=[0, 6, 12, 18])
-    density = model.density(model.prepare(_table()))
+    density = model.density(model.prepare(life_table()))
     callback = _guarded(density)
     value, grad = callback(density.centre + 12.0)
     assert value == -math.inf and grad.shape == (density.ndim,) and not grad.any()

@@ -18,22 +18,7 @@ from hypothesis import strategies as st
 
 import bayeshcc as bh
 from bayeshcc.models.base import Prepared
-
-
-def patients(seed: int = 0, n: int = 40, *, entry: bool = False, interval: bool = False) -> bh.SurvivalData:
-    rng = np.random.default_rng(seed)
-    t = np.round(rng.exponential(8, n), 3) + 0.01
-    df = pd.DataFrame({"time": t, "event": rng.integers(0, 2, n), "arm": np.repeat(["A", "B"], n // 2)})
-    kw = {}
-    if entry:
-        df["entry"] = np.where(rng.random(n) < 0.5, t * rng.uniform(0, 0.9, n), 0.0)
-        kw["entry"] = "entry"
-    if interval:
-        ic = rng.random(n) < 0.3
-        df.loc[ic, "event"] = 1
-        df["upper"] = np.where(ic, df["time"] + rng.uniform(0.5, 3, n), np.nan)
-        kw["upper"] = "upper"
-    return bh.SurvivalData.from_frame(df, time="time", event="event", arm="arm", **kw)
+from bayeshcc.testing import random_patients as patients
 
 
 def loglik(model: bh.PiecewiseExponential, data, hazard: np.ndarray) -> np.ndarray:
